@@ -1,0 +1,1 @@
+"""Wiring: Flask, settings, database transactions, auth, HTTP blueprints and the CLI."""

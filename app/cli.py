@@ -1,0 +1,149 @@
+"""The operator's command line: `scim-seats db upgrade | create-org | issue-token | seats |
+serve | demo`. Configured by SCIM_* environment variables; errors print one line and exit 1."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.orm import Session
+
+from app import migrate
+from app.db import Database
+from app.settings import Settings, SettingsError
+from seats import service
+from seats.clock import utcnow
+from seats.errors import OrgAlreadyExists, SeatsError
+from seats.models import PRORATION_POLICIES
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _one_line_errors(func: F) -> F:
+    """Domain and configuration errors are the operator's to fix: say what, not a trace."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (SeatsError, SettingsError) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+@contextmanager
+def _transaction() -> Iterator[Session]:
+    db = Database(_settings().database_url)
+    try:
+        with db.transaction() as session:
+            yield session
+    finally:
+        db.dispose()
+
+
+@click.group()
+def main() -> None:
+    """scim-seats: SCIM 2.0 provisioning with seat enforcement."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@_one_line_errors
+def db_upgrade() -> None:
+    """Apply the Alembic migrations up to head."""
+    migrate.upgrade(_settings().database_url)
+    click.echo("database is at the latest schema")
+
+
+@main.command("create-org")
+@click.argument("slug")
+@click.option("--seats", type=click.IntRange(min=0), required=True, help="Seats in the first term.")
+@click.option("--price-minor", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Annual per-seat price in minor units (cents).")
+@click.option("--currency", default="USD", show_default=True)
+@click.option("--term-start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="First day of the term (YYYY-MM-DD); default today (UTC).")
+@click.option("--min-seats", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--auto-renew/--no-auto-renew", default=True, show_default=True)
+@click.option("--proration", type=click.Choice(PRORATION_POLICIES), default="monthly",
+              show_default=True)
+@_one_line_errors
+def create_org(slug: str, seats: int, price_minor: int, currency: str, term_start: Any,
+               min_seats: int, auto_renew: bool, proration: str) -> None:
+    """Create an organisation with its contract and seat pool; prints the org id."""
+    start: date = term_start.date() if term_start else utcnow().date()
+    contract = service.NewContract(
+        seats=seats, unit_price_minor=price_minor, currency=currency.upper(), term_start=start,
+        minimum_seats=min_seats, auto_renew=auto_renew, proration=proration,
+    )
+    with _transaction() as session:
+        org = service.create_org(session, slug, contract, utcnow())
+        click.echo(org.id)
+
+
+@main.command("issue-token")
+@click.argument("slug")
+@click.option("--name", default="scim", show_default=True, help="A label for the token.")
+@_one_line_errors
+def issue_token(slug: str, name: str) -> None:
+    """Print a new SCIM bearer token for the org. It is shown once; only its hash is kept."""
+    with _transaction() as session:
+        org = service.org_by_slug(session, slug)
+        _, secret = service.issue_token(session, org.id, name, utcnow())
+    click.echo(secret)
+
+
+@main.command("seats")
+@click.argument("slug")
+@_one_line_errors
+def seats(slug: str) -> None:
+    """Print total / assigned / free seats of the org."""
+    with _transaction() as session:
+        counts = service.seat_counts(session, service.org_by_slug(session, slug).id)
+    click.echo(f"total {counts.total} / assigned {counts.assigned} / free {counts.free}")
+
+
+@main.command("demo")
+@click.option("--slug", default="demo", show_default=True)
+@click.option("--seats", type=click.IntRange(min=0), default=5, show_default=True)
+@_one_line_errors
+def demo(slug: str, seats: int) -> None:
+    """Create the demo org if missing, then print the SCIM base URL and a fresh token."""
+    settings = _settings()
+    with _transaction() as session:
+        contract = service.NewContract(
+            seats=seats, unit_price_minor=30_000, currency="USD", term_start=utcnow().date()
+        )
+        try:
+            org_id = service.create_org(session, slug, contract, utcnow()).id
+        except OrgAlreadyExists:
+            org_id = service.org_by_slug(session, slug).id
+        _, secret = service.issue_token(session, org_id, "demo", utcnow())
+    click.echo(f"SCIM base URL: {settings.scim_base_url}")
+    click.echo(f"SCIM token:    {secret}")
+    click.echo(f'Try: curl -H "Authorization: Bearer {secret}" {settings.scim_base_url}/Users')
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)
+@_one_line_errors
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the app with gunicorn."""
+    from app.server import run_gunicorn
+
+    _settings()  # fail fast on bad configuration, before forking workers
+    run_gunicorn(host=host, port=port, workers=workers)

@@ -1,0 +1,63 @@
+"""How failures read over HTTP. Under /scim/v2 every error is a SCIM error document; a 500
+never shows internals. A seat refusal is audited in its own transaction after the refused
+one rolled back, so it leaves a trace and nothing else."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
+
+from app.responses import scim_json
+from scim.errors import ScimError, from_domain
+from seats import service
+from seats.clock import utcnow
+from seats.errors import SeatsError
+
+log = logging.getLogger(__name__)
+
+SCIM_PREFIX = "/scim/v2"
+
+
+def _scim_error(error: ScimError) -> Response:
+    response = scim_json(error.to_dict(), error.status)
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="scim"'
+    return response
+
+
+def _seat_refusal(exc: SeatsError) -> Response:
+    error = from_domain(exc)
+    org_id = g.get("org_id")
+    if org_id is not None:
+        with current_app.extensions["db"].transaction() as session:
+            service.record_refusal(
+                session,
+                org_id,
+                actor=g.get("actor", "unknown"),
+                subject=getattr(exc, "subject", None),
+                reason=error.detail,
+                now=utcnow(),
+            )
+    log.info("seat refusal org=%s detail=%s", org_id, error.detail)
+    return _scim_error(error)
+
+
+def _http_error(exc: HTTPException) -> Response | HTTPException:
+    if not request.path.startswith(SCIM_PREFIX):
+        return exc
+    return _scim_error(ScimError(exc.code or 500, exc.description or exc.name))
+
+
+def _unexpected(exc: Exception) -> Response | Exception:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    if not request.path.startswith(SCIM_PREFIX):
+        return scim_json({"status": "500", "detail": "internal server error"}, 500)
+    return _scim_error(ScimError(500, "internal server error"))
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(ScimError, _scim_error)
+    app.register_error_handler(SeatsError, _seat_refusal)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

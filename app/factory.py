@@ -1,0 +1,22 @@
+"""The Flask application factory: one Database per process, shared by every request."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from app import errors, scim_api
+from app.db import Database
+from app.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = settings.secret_key
+    app.extensions["settings"] = settings
+    app.extensions["db"] = Database(settings.database_url)
+    app.register_blueprint(scim_api.bp)
+    errors.register(app)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return app

@@ -1,0 +1,43 @@
+"""Configuration from SCIM_* environment variables, read once into a frozen object."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping
+
+DEFAULT_DATABASE_URL = "sqlite:///var/scim-seats.db"
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+
+
+class SettingsError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str = DEV_SECRET_KEY
+    base_url: str = "http://127.0.0.1:8000"
+    dev_mode: bool = True
+    max_results: int = 1000
+    default_count: int = 100
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        dev_mode = env.get("SCIM_DEV", "1") not in ("0", "false", "no")
+        secret = env.get("SCIM_SECRET_KEY")
+        if not secret:
+            if not dev_mode:
+                raise SettingsError("SCIM_SECRET_KEY must be set when SCIM_DEV=0")
+            secret = DEV_SECRET_KEY
+        return cls(
+            database_url=env.get("SCIM_DATABASE_URL", DEFAULT_DATABASE_URL),
+            secret_key=secret,
+            base_url=env.get("SCIM_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            dev_mode=dev_mode,
+        )
+
+    @property
+    def scim_base_url(self) -> str:
+        return f"{self.base_url}/scim/v2"

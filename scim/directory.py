@@ -1,0 +1,196 @@
+"""SCIM use cases on users. Every write that can change who holds a seat locks the org's
+pool row before it reads the user, so seat decisions are serialised per org in one lock
+order (pool, then user); profile-only writes lock just the user row."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from scim.errors import not_found, uniqueness
+from scim.patch import apply_patch
+from scim.resources import UserInput, user_input
+from scim.schemas import USER
+from scim.tables import UserRow, UserValueRow
+from seats import service
+from seats.models import SeatPool, new_id
+
+_password_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class WriteContext:
+    """Who is writing and when: every audit entry of the write carries both."""
+
+    org_id: str
+    actor: str
+    now: datetime
+
+
+def _subject(row: UserRow) -> str:
+    return f"user:{row.id}"
+
+
+def get_user(session: Session, org_id: str, user_id: str) -> UserRow:
+    row = session.scalar(select(UserRow).where(UserRow.org_id == org_id, UserRow.id == user_id))
+    if row is None:
+        raise not_found(f"User {user_id} not found")
+    return row
+
+
+def _lock_user(session: Session, org_id: str, user_id: str) -> UserRow:
+    row = session.scalar(
+        select(UserRow)
+        .where(UserRow.org_id == org_id, UserRow.id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if row is None:
+        raise not_found(f"User {user_id} not found")
+    return row
+
+
+def _ensure_unique_user_name(
+    session: Session, org_id: str, user_name: str, except_id: str | None = None
+) -> None:
+    query = select(func.count()).select_from(UserRow).where(
+        UserRow.org_id == org_id, UserRow.user_name_norm == user_name.lower()
+    )
+    if except_id is not None:
+        query = query.where(UserRow.id != except_id)
+    if session.scalar(query):
+        raise uniqueness(f"userName {user_name!r} is already taken in this organisation")
+
+
+def _value_rows(org_id: str, document: dict[str, Any]) -> list[UserValueRow]:
+    rows = []
+    for attribute in USER.attributes:
+        if not attribute.multi_valued:
+            continue
+        for element in document.get(attribute.name, []):
+            value = element.get("value")
+            text = None if value is None else str(value)
+            rows.append(
+                UserValueRow(
+                    org_id=org_id,
+                    attribute=attribute.name,
+                    value=text,
+                    value_norm=None if text is None else text.lower(),
+                    type=element.get("type"),
+                    primary=bool(element.get("primary", False)),
+                    display=element.get("display"),
+                    data=element,
+                )
+            )
+    return rows
+
+
+def _multi_valued_part(document: dict[str, Any]) -> dict[str, Any]:
+    return {a.name: document.get(a.name) for a in USER.attributes if a.multi_valued}
+
+
+def _store_user(row: UserRow, data: UserInput, now: datetime) -> None:
+    """The one place that derives the index columns and value rows from the document."""
+    document = data.document
+    if row.data is None or _multi_valued_part(row.data) != _multi_valued_part(document):
+        row.values = _value_rows(row.org_id, document)
+    row.user_name = data.user_name
+    row.user_name_norm = data.user_name.lower()
+    row.external_id = document.get("externalId")
+    row.active = bool(document["active"])
+    row.data = document
+    if data.password is not None:
+        row.password_hash = _password_hasher.hash(data.password)
+    row.last_modified_at = now
+    row.version = (row.version or 0) + 1
+
+
+def _change_activity(
+    session: Session, pool: SeatPool | None, row: UserRow, active: bool, ctx: WriteContext
+) -> None:
+    """Claims or frees the seat when `active` flips; `pool` must be locked if it can flip."""
+    if row.active == active:
+        return
+    if pool is None:
+        raise RuntimeError("a seat change was attempted without the pool lock")
+    if active:
+        service.claim_seat(session, pool, actor=ctx.actor, subject=_subject(row), now=ctx.now)
+    else:
+        service.release_seat(session, pool, actor=ctx.actor, subject=_subject(row), now=ctx.now)
+
+
+def _flush(session: Session, user_name: str) -> None:
+    """The unique index is the backstop against a concurrent writer of the same userName."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise uniqueness(f"userName {user_name!r} is already taken in this organisation") from exc
+
+
+def create_user(session: Session, raw: Any, ctx: WriteContext) -> UserRow:
+    data = user_input(raw)
+    data.document.setdefault("active", True)
+    pool = service.lock_pool(session, ctx.org_id)
+    _ensure_unique_user_name(session, ctx.org_id, data.user_name)
+    row = UserRow(id=new_id(), org_id=ctx.org_id, active=False, created_at=ctx.now, version=0)
+    _change_activity(session, pool, row, bool(data.document["active"]), ctx)
+    _store_user(row, data, ctx.now)
+    session.add(row)
+    _flush(session, data.user_name)
+    return row
+
+
+def replace_user(session: Session, user_id: str, raw: Any, ctx: WriteContext) -> UserRow:
+    """PUT: the whole resource is replaced; `active` absent keeps its current value."""
+    data = user_input(raw)
+    pool = service.lock_pool(session, ctx.org_id) if "active" in data.document else None
+    row = _lock_user(session, ctx.org_id, user_id)
+    data.document.setdefault("active", row.active)
+    _ensure_unique_user_name(session, ctx.org_id, data.user_name, except_id=row.id)
+    _change_activity(session, pool, row, bool(data.document["active"]), ctx)
+    _store_user(row, data, ctx.now)
+    _flush(session, data.user_name)
+    return row
+
+
+def _mentions_active(value: Any) -> bool:
+    """Conservative: could this PATCH body touch `active`? If so the pool is locked first."""
+    if isinstance(value, dict):
+        return any(
+            (isinstance(k, str) and k.lower().endswith("active")) or _mentions_active(v)
+            for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return any(_mentions_active(v) for v in value)
+    return isinstance(value, str) and "active" in value.lower()
+
+
+def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> UserRow:
+    """PATCH: all operations or none; a refused seat claim rolls back every operation."""
+    operations = body.get("Operations") if isinstance(body, dict) else None
+    pool = service.lock_pool(session, ctx.org_id) if _mentions_active(operations) else None
+    row = _lock_user(session, ctx.org_id, user_id)
+    current = {"id": row.id, **row.data}
+    patched = apply_patch(current, body, USER)
+    patched.pop("id", None)
+    data = user_input(patched)
+    data.document.setdefault("active", row.active)
+    if data.user_name.lower() != row.user_name_norm:
+        _ensure_unique_user_name(session, ctx.org_id, data.user_name, except_id=row.id)
+    _change_activity(session, pool, row, bool(data.document["active"]), ctx)
+    _store_user(row, data, ctx.now)
+    _flush(session, data.user_name)
+    return row
+
+
+def delete_user(session: Session, user_id: str, ctx: WriteContext) -> None:
+    pool = service.lock_pool(session, ctx.org_id)
+    row = _lock_user(session, ctx.org_id, user_id)
+    _change_activity(session, pool, row, False, ctx)
+    session.delete(row)
+    session.flush()

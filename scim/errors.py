@@ -1,0 +1,86 @@
+"""SCIM protocol errors (RFC 7644 §3.12) and the one table that says how each seat-domain
+refusal reads in SCIM."""
+from __future__ import annotations
+
+from typing import Any
+
+from seats import errors as seat_errors
+
+ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+
+class ScimError(Exception):
+    def __init__(self, status: int, detail: str, scim_type: str | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.scim_type = scim_type
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"schemas": [ERROR_SCHEMA], "status": str(self.status)}
+        if self.scim_type:
+            body["scimType"] = self.scim_type
+        body["detail"] = self.detail
+        return body
+
+
+def invalid_value(detail: str) -> ScimError:
+    return ScimError(400, detail, "invalidValue")
+
+
+def invalid_syntax(detail: str) -> ScimError:
+    return ScimError(400, detail, "invalidSyntax")
+
+
+def invalid_filter(detail: str) -> ScimError:
+    return ScimError(400, detail, "invalidFilter")
+
+
+def invalid_path(detail: str) -> ScimError:
+    return ScimError(400, detail, "invalidPath")
+
+
+def no_target(detail: str) -> ScimError:
+    return ScimError(400, detail, "noTarget")
+
+
+def mutability(detail: str) -> ScimError:
+    return ScimError(400, detail, "mutability")
+
+
+def uniqueness(detail: str) -> ScimError:
+    return ScimError(409, detail, "uniqueness")
+
+
+def not_found(detail: str) -> ScimError:
+    return ScimError(404, detail)
+
+
+def _seat_limit(exc: seat_errors.NoSeatAvailable) -> ScimError:
+    return ScimError(
+        403,
+        f"SEAT_LIMIT_REACHED: all {exc.assigned} of {exc.total} seats are assigned. "
+        "A primary owner must add seats, or an admin must deactivate a user; then retry.",
+    )
+
+
+def _no_subscription(exc: seat_errors.NoActiveSubscription) -> ScimError:
+    return ScimError(
+        403,
+        f"NO_ACTIVE_SUBSCRIPTION: the contract term ended on {exc.term_end} and does not "
+        "renew. Reads, deactivations and deletions keep working.",
+    )
+
+
+_DOMAIN_TO_SCIM = {
+    seat_errors.NoSeatAvailable: _seat_limit,
+    seat_errors.NoActiveSubscription: _no_subscription,
+}
+
+
+def from_domain(exc: seat_errors.SeatsError) -> ScimError:
+    """How a seat-domain refusal reads to a SCIM client."""
+    for kind, render in _DOMAIN_TO_SCIM.items():
+        if isinstance(exc, kind):
+            return render(exc)  # type: ignore[operator]
+    return ScimError(400, str(exc))

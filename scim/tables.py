@@ -1,0 +1,66 @@
+"""Storage of SCIM resources. `data` is the resource as SCIM sees it (minus id, meta and the
+password); the other columns and the value rows are indexes derived from it in one place
+(`directory._store_user`) so filters never scan JSON for the attributes IdPs query most."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from seats.base import Base, UTCDateTime
+from seats.models import new_id
+
+JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UserRow(Base):
+    __tablename__ = "scim_users"
+    __table_args__ = (
+        UniqueConstraint("org_id", "user_name_norm", name="uq_scim_users_org_user_name"),
+        Index("ix_scim_users_org_external_id", "org_id", "external_id"),
+        Index("ix_scim_users_org_created", "org_id", "created_at", "id"),
+        Index("ix_scim_users_org_active", "org_id", "active"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    user_name: Mapped[str] = mapped_column(String(255))
+    user_name_norm: Mapped[str] = mapped_column(String(255))
+    external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_modified_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    values: Mapped[list[UserValueRow]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class UserValueRow(Base):
+    """One element of a multi-valued attribute (emails, phoneNumbers, addresses, ...),
+    kept so that `emails[type eq "work" and value co "@x"]` is an indexed EXISTS."""
+
+    __tablename__ = "scim_user_values"
+    __table_args__ = (
+        Index("ix_scim_user_values_lookup", "org_id", "attribute", "value_norm"),
+        Index("ix_scim_user_values_user", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("scim_users.id", ondelete="CASCADE"))
+    attribute: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    value_norm: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    type: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    display: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+
+    user: Mapped[UserRow] = relationship(back_populates="values")

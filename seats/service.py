@@ -1,0 +1,187 @@
+"""Use cases of the seat domain over a Session. They flush, never commit: the caller owns
+the transaction, so a seat claim and the write that needs it stand or fall together."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from seats.errors import InvalidContract, NoActiveSubscription, OrgAlreadyExists, UnknownOrg
+from seats.models import PRORATION_POLICIES, AuditEvent, Contract, Org, ScimToken, SeatPool
+from seats.terms import term_end
+
+TOKEN_PREFIX = "scs_"
+
+
+@dataclass(frozen=True)
+class SeatCounts:
+    total: int
+    assigned: int
+
+    @property
+    def free(self) -> int:
+        return self.total - self.assigned
+
+
+@dataclass(frozen=True)
+class NewContract:
+    seats: int
+    unit_price_minor: int
+    currency: str
+    term_start: date
+    minimum_seats: int = 0
+    auto_renew: bool = True
+    proration: str = "monthly"
+
+    def validate(self) -> None:
+        if self.seats < 0:
+            raise InvalidContract("seats must be zero or more")
+        if self.unit_price_minor < 0:
+            raise InvalidContract("the price must be zero or more")
+        if self.minimum_seats < 0:
+            raise InvalidContract("the minimum seats must be zero or more")
+        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
+            raise InvalidContract("the currency must be an ISO 4217 code such as USD")
+        if self.proration not in PRORATION_POLICIES:
+            raise InvalidContract(f"proration must be one of {', '.join(PRORATION_POLICIES)}")
+
+
+def create_org(session: Session, slug: str, contract: NewContract, now: datetime) -> Org:
+    contract.validate()
+    if session.scalar(select(Org.id).where(Org.slug == slug)) is not None:
+        raise OrgAlreadyExists(slug)
+    org = Org(slug=slug, created_at=now)
+    session.add(org)
+    session.flush()
+    session.add(
+        Contract(
+            org_id=org.id,
+            currency=contract.currency,
+            unit_price_minor=contract.unit_price_minor,
+            term_start=contract.term_start,
+            minimum_seats=contract.minimum_seats,
+            auto_renew=contract.auto_renew,
+            proration=contract.proration,
+        )
+    )
+    session.add(SeatPool(org_id=org.id, total=contract.seats, assigned=0))
+    session.flush()
+    return org
+
+
+def org_by_slug(session: Session, slug: str) -> Org:
+    org = session.scalar(select(Org).where(Org.slug == slug))
+    if org is None:
+        raise UnknownOrg(slug)
+    return org
+
+
+def seat_counts(session: Session, org_id: str) -> SeatCounts:
+    row = session.execute(
+        select(SeatPool.total, SeatPool.assigned).where(SeatPool.org_id == org_id)
+    ).one()
+    return SeatCounts(total=row.total, assigned=row.assigned)
+
+
+def lock_pool(session: Session, org_id: str) -> SeatPool:
+    """Take the org's one seat lock (row lock on PostgreSQL; SQLite writers are already
+    serialised by BEGIN IMMEDIATE). Every seat-changing write calls this first."""
+    stmt = (
+        select(SeatPool)
+        .where(SeatPool.org_id == org_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.execute(stmt).scalar_one()
+
+
+def _audit(
+    session: Session,
+    pool: SeatPool,
+    *,
+    action: str,
+    actor: str,
+    subject: str | None,
+    before: SeatCounts,
+    now: datetime,
+    detail: str | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            org_id=pool.org_id,
+            at=now,
+            actor=actor,
+            action=action,
+            subject=subject,
+            total_before=before.total,
+            total_after=pool.total,
+            assigned_before=before.assigned,
+            assigned_after=pool.assigned,
+            detail=detail,
+        )
+    )
+
+
+def _ensure_active_term(session: Session, org_id: str, subject: str | None, now: datetime) -> None:
+    contract = session.get_one(Contract, org_id)
+    end = term_end(contract.term_start)
+    if not contract.auto_renew and now.date() >= end:
+        raise NoActiveSubscription(term_end=end, subject=subject)
+
+
+def claim_seat(
+    session: Session, pool: SeatPool, *, actor: str, subject: str | None, now: datetime
+) -> None:
+    """The one function through which any user becomes seated. `pool` must be locked."""
+    _ensure_active_term(session, pool.org_id, subject, now)
+    before = SeatCounts(pool.total, pool.assigned)
+    pool.assign(subject)
+    _audit(session, pool, action="seat.claimed", actor=actor, subject=subject, before=before, now=now)
+
+
+def release_seat(
+    session: Session, pool: SeatPool, *, actor: str, subject: str | None, now: datetime
+) -> None:
+    """Frees the seat of a user being deactivated or deleted. Never refuses."""
+    before = SeatCounts(pool.total, pool.assigned)
+    pool.release()
+    _audit(session, pool, action="seat.released", actor=actor, subject=subject, before=before, now=now)
+
+
+def record_refusal(
+    session: Session, org_id: str, *, actor: str, subject: str | None, reason: str, now: datetime
+) -> None:
+    """Audits a refused activation. Runs in its own transaction after the refused one
+    rolled back, so the refusal leaves a trace and nothing else."""
+    pool = session.get_one(SeatPool, org_id)
+    before = SeatCounts(pool.total, pool.assigned)
+    _audit(
+        session, pool, action="seat.refused", actor=actor, subject=subject, before=before,
+        now=now, detail=reason,
+    )
+
+
+def _token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(session: Session, org_id: str, name: str, now: datetime) -> tuple[ScimToken, str]:
+    """Returns the stored token and its secret; the secret is never retrievable again."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ScimToken(org_id=org_id, name=name, secret_sha256=_token_digest(secret), created_at=now)
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def token_by_secret(session: Session, secret: str) -> ScimToken | None:
+    """The live (unrevoked) token with this secret, or None."""
+    return session.scalar(
+        select(ScimToken).where(
+            ScimToken.secret_sha256 == _token_digest(secret), ScimToken.revoked_at.is_(None)
+        )
+    )

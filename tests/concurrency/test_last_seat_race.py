@@ -1,0 +1,123 @@
+"""Several OS processes race through real HTTP against `scim-seats serve` (2 gunicorn
+workers, and on PostgreSQL also two separate servers) for the last seats. The seat rule
+lives in the database transaction, so the outcome is exact whatever the interleaving."""
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+import requests
+
+from app.db import Database
+from seats import service
+from tests.conftest import NOW, OrgRef
+from tests.live_server import live_server
+from tests.support import PATCH_URN, USER_URN, assert_seat_invariant, snapshot
+
+PROCESSES = 8
+RACERS = 40
+FREE_SEATS = 10
+ROUNDS = 5
+
+
+@pytest.fixture(scope="module")
+def servers(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
+    """One server on SQLite; two on PostgreSQL (several servers against one database)."""
+    logs = tmp_path_factory.mktemp("server-logs")
+    count = 1 if database_url.startswith("sqlite") else 2
+    with live_server(database_url, log_path=logs / "a.log") as first:
+        if count == 1:
+            yield [first]
+            return
+        with live_server(database_url, log_path=logs / "b.log") as second:
+            yield [first, second]
+
+
+def _token(database: Database, org: OrgRef) -> str:
+    with database.transaction() as session:
+        return service.issue_token(session, org.id, "race", NOW)[1]
+
+
+def _activate(args: tuple[str, str, str, float]) -> int:
+    base, token, user_id, start_at = args
+    time.sleep(max(0.0, start_at - time.time()))
+    response = requests.patch(
+        f"{base}/scim/v2/Users/{user_id}",
+        json={"schemas": [PATCH_URN], "Operations": [{"op": "replace", "path": "active", "value": True}]},
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"},
+        timeout=60,
+    )
+    return response.status_code
+
+
+def _create(args: tuple[str, str, str, float]) -> int:
+    base, token, user_name, start_at = args
+    time.sleep(max(0.0, start_at - time.time()))
+    response = requests.post(
+        f"{base}/scim/v2/Users",
+        json={"schemas": [USER_URN], "userName": user_name},
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"},
+        timeout=60,
+    )
+    return response.status_code
+
+
+def _race(worker: Callable[[tuple[str, str, str, float]], int], jobs: list[tuple[str, str, str]]) -> list[int]:
+    start_at = time.time() + 1.0
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=PROCESSES, mp_context=context) as pool:
+        return list(pool.map(worker, [(*job, start_at) for job in jobs]))
+
+
+def _parked_users(base: str, token: str, count: int) -> list[str]:
+    ids = []
+    for i in range(count):
+        response = requests.post(
+            f"{base}/scim/v2/Users",
+            json={"schemas": [USER_URN], "userName": f"racer{i}", "active": False},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    return ids
+
+
+def _assert_exact(database: Database, org: OrgRef, statuses: list[int], already_held: int) -> None:
+    assert statuses.count(200) + statuses.count(201) == FREE_SEATS, statuses
+    assert statuses.count(403) == RACERS - FREE_SEATS, statuses
+    state = snapshot(database, org.id)
+    assert state.assigned == state.total == already_held + FREE_SEATS
+    assert_seat_invariant(database, org.id)
+    refusals = [action for action, _ in state.audit if action == "seat.refused"]
+    assert len(refusals) == RACERS - FREE_SEATS
+
+
+@pytest.mark.parametrize("round_no", range(ROUNDS))
+def test_patch_activations_race_for_the_last_seats(
+    round_no: int, servers: list[str], database: Database, make_org: Callable[..., OrgRef]
+) -> None:
+    org = make_org(seats=FREE_SEATS + 2)
+    token = _token(database, org)
+    base = servers[0]
+    for name in ("holder-a", "holder-b"):  # two seats already held: 10 free
+        requests.post(f"{base}/scim/v2/Users", json={"schemas": [USER_URN], "userName": name},
+                      headers={"Authorization": f"Bearer {token}"}, timeout=30).raise_for_status()
+    ids = _parked_users(base, token, RACERS)
+    jobs = [(servers[i % len(servers)], token, user_id) for i, user_id in enumerate(ids)]
+    _assert_exact(database, org, _race(_activate, jobs), already_held=2)
+
+
+@pytest.mark.parametrize("round_no", range(ROUNDS))
+def test_post_creations_race_for_the_last_seats(
+    round_no: int, servers: list[str], database: Database, make_org: Callable[..., OrgRef]
+) -> None:
+    org = make_org(seats=FREE_SEATS)
+    token = _token(database, org)
+    jobs = [(servers[i % len(servers)], token, f"new{i}@example.com") for i in range(RACERS)]
+    statuses = _race(_create, jobs)
+    _assert_exact(database, org, statuses, already_held=0)
+    assert len(snapshot(database, org.id).users) == FREE_SEATS

@@ -1,0 +1,59 @@
+"""Runs `scim-seats serve` as a real process (gunicorn, several workers) for tests and
+benchmarks that must cross HTTP and process boundaries."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+SCIM_SEATS = Path(sys.executable).with_name("scim-seats")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def live_server(database_url: str, workers: int = 2, log_path: Path | None = None) -> Iterator[str]:
+    """Yields the base URL (http://127.0.0.1:PORT) of a running server; stops it after."""
+    port = free_port()
+    env = {**os.environ, "SCIM_DATABASE_URL": database_url, "SCIM_BASE_URL": f"http://127.0.0.1:{port}"}
+    log = open(log_path, "wb") if log_path else subprocess.DEVNULL
+    process = subprocess.Popen(
+        [str(SCIM_SEATS), "serve", "--port", str(port), "--workers", str(workers)],
+        env=env, stdout=log, stderr=log,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        if log_path:
+            log.close()  # type: ignore[union-attr]
+
+
+def _wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"scim-seats serve exited with {process.returncode}")
+        try:
+            requests.get(f"{base}/scim/v2/Users", timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise RuntimeError("scim-seats serve did not answer in time")

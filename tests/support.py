@@ -1,0 +1,123 @@
+"""Shared test helpers: a SCIM client bound to one org's token, and a snapshot of everything
+a refused request must leave untouched."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from app.db import Database
+from scim.tables import UserRow, UserValueRow
+from seats.models import AuditEvent, SeatPool
+
+SCIM_JSON = "application/scim+json"
+USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
+PATCH_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+ERROR_URN = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+
+def user_body(user_name: str, **attributes: Any) -> dict[str, Any]:
+    return {"schemas": [USER_URN], "userName": user_name, **attributes}
+
+
+def patch_body(*operations: dict[str, Any]) -> dict[str, Any]:
+    return {"schemas": [PATCH_URN], "Operations": list(operations)}
+
+
+@dataclass
+class Scim:
+    """Test client for one org: every call carries that org's bearer token."""
+
+    client: FlaskClient
+    token: str
+    org_id: str
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(f"/scim/v2{path}", headers=self._headers(), query_string=params)
+
+    def post(self, path: str, body: Any) -> Any:
+        return self.client.post(
+            f"/scim/v2{path}", json=body, headers=self._headers(), content_type=SCIM_JSON
+        )
+
+    def put(self, path: str, body: Any) -> Any:
+        return self.client.put(
+            f"/scim/v2{path}", json=body, headers=self._headers(), content_type=SCIM_JSON
+        )
+
+    def patch(self, path: str, body: Any) -> Any:
+        return self.client.patch(
+            f"/scim/v2{path}", json=body, headers=self._headers(), content_type=SCIM_JSON
+        )
+
+    def delete(self, path: str) -> Any:
+        return self.client.delete(f"/scim/v2{path}", headers=self._headers())
+
+    def create(self, user_name: str, **attributes: Any) -> dict[str, Any]:
+        response = self.post("/Users", user_body(user_name, **attributes))
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    users: list[tuple[Any, ...]]
+    values: int
+    total: int
+    assigned: int
+    audit: list[tuple[str, str | None]]
+
+
+def snapshot(database: Database, org_id: str) -> Snapshot:
+    """Everything of an org a refused write must not change (audit listed separately, since
+    a seat refusal adds exactly one `seat.refused` entry)."""
+    with database.transaction(write=False) as session:
+        users = [
+            (r.id, r.user_name, r.active, r.version, r.data)
+            for r in session.scalars(
+                select(UserRow).where(UserRow.org_id == org_id).order_by(UserRow.id)
+            )
+        ]
+        values = session.scalar(
+            select(func.count()).select_from(UserValueRow).where(UserValueRow.org_id == org_id)
+        )
+        pool = session.get_one(SeatPool, org_id)
+        audit = [
+            (a.action, a.subject)
+            for a in session.scalars(
+                select(AuditEvent).where(AuditEvent.org_id == org_id).order_by(AuditEvent.id)
+            )
+        ]
+        return Snapshot(users, values or 0, pool.total, pool.assigned, audit)
+
+
+def active_users(database: Database, org_id: str) -> int:
+    with database.transaction(write=False) as session:
+        return session.scalar(
+            select(func.count()).select_from(UserRow).where(
+                UserRow.org_id == org_id, UserRow.active.is_(True)
+            )
+        ) or 0
+
+
+def assert_seat_invariant(database: Database, org_id: str) -> None:
+    """Invariant 1 of the spec: 0 ≤ assigned ≤ total and assigned = active users."""
+    state = snapshot(database, org_id)
+    assert 0 <= state.assigned <= state.total
+    assert state.assigned == active_users(database, org_id)
+
+
+def assert_scim_error(response: Any, status: int, scim_type: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == SCIM_JSON
+    body = response.get_json()
+    assert body["schemas"] == [ERROR_URN]
+    assert body["status"] == str(status)
+    assert body.get("scimType") == scim_type
+    assert body["detail"]
+    return body
