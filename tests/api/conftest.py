@@ -36,4 +36,4 @@ def make_scim(app: Flask, database: Database, make_org: Callable[..., OrgRef]) -
 
 @pytest.fixture
 def scim(make_scim: Callable[..., Scim]) -> Scim:
-    return make_scim()
+    return make_scim(seats=50)
