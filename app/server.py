@@ -31,5 +31,7 @@ def run_gunicorn(*, host: str, port: int, workers: int) -> None:
             "accesslog": "-",
             "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
             "graceful_timeout": 5,
+            # One shared control socket per user would collide between several servers.
+            "control_socket_disable": True,
         }
     ).run()

@@ -1,7 +1,10 @@
 """The /Users endpoints as an IdP sees them: shapes, headers, errors and org isolation."""
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+
+import pytest
 
 from app.db import Database
 from tests.support import (
@@ -293,3 +296,15 @@ def test_edge_41_a_token_never_sees_another_orgs_data(
     assert snapshot(database, org_b.org_id) == before_b
     listed = org_a.get("/Users", filter='userName eq "shared-name"').get_json()
     assert [r["id"] for r in listed["Resources"]] == [a_user["id"]]
+
+
+def test_an_internal_error_is_a_scim_500_without_internals(
+    scim: Scim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("secret table name scim_users and a stack")
+
+    monkeypatch.setattr("scim.directory.get_user", explode)
+    body = assert_scim_error(scim.get("/Users/anything"), 500)
+    assert body["detail"] == "internal server error"
+    assert "scim_users" not in json.dumps(body)
