@@ -46,14 +46,14 @@ def live_server(database_url: str, workers: int = 2, log_path: Path | None = Non
             log.close()  # type: ignore[union-attr]
 
 
-def _wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def _wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"scim-seats serve exited with {process.returncode}")
         try:
-            requests.get(f"{base}/scim/v2/Users", timeout=1)
+            requests.get(f"{base}/scim/v2/Users", timeout=5)
             return
-        except requests.ConnectionError:
-            time.sleep(0.1)
+        except requests.RequestException:
+            time.sleep(0.2)
     raise RuntimeError("scim-seats serve did not answer in time")
