@@ -12,6 +12,7 @@ import click
 from sqlalchemy.orm import Session
 
 from app import migrate
+from app.admin.auth import ROLES, issue_admin_token
 from app.db import Database
 from app.settings import Settings, SettingsError
 from seats import service
@@ -113,6 +114,22 @@ def seats(slug: str) -> None:
     with _transaction() as session:
         counts = service.seat_counts(session, service.org_by_slug(session, slug).id)
     click.echo(f"total {counts.total} / assigned {counts.assigned} / free {counts.free}")
+
+
+@main.command("admin-token")
+@click.argument("slug")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--sub", default="owner@localhost", show_default=True, help="The admin's identity.")
+@click.option("--ttl", type=click.IntRange(min=1), default=3600, show_default=True,
+              help="Lifetime in seconds.")
+@_one_line_errors
+def admin_token(slug: str, role: str, sub: str, ttl: int) -> None:
+    """Print an admin API token (a JWT signed with SCIM_SECRET_KEY) for the org."""
+    settings = _settings()
+    with _transaction() as session:
+        service.org_by_slug(session, slug)
+    click.echo(issue_admin_token(settings, slug=slug, role=role, sub=sub, ttl_seconds=ttl,
+                                 now=utcnow()))
 
 
 @main.command("demo")

@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, current_app, g, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.admin.problems import Problem, problem_response
 from app.responses import scim_json
 from scim.errors import ScimError, from_domain
 from seats import service
@@ -17,6 +18,7 @@ from seats.errors import SeatsError
 log = logging.getLogger(__name__)
 
 SCIM_PREFIX = "/scim/v2"
+ADMIN_PREFIX = "/admin/v1"
 
 
 def _scim_error(error: ScimError) -> Response:
@@ -44,16 +46,20 @@ def _seat_refusal(exc: SeatsError) -> Response:
 
 
 def _http_error(exc: HTTPException) -> Response | HTTPException:
-    if not request.path.startswith(SCIM_PREFIX):
-        return exc
-    return _scim_error(ScimError(exc.code or 500, exc.description or exc.name))
+    """Routing errors (404, 405, ...) in the error format of the API the path belongs to."""
+    status = exc.code or 500
+    if request.path.startswith(SCIM_PREFIX):
+        return _scim_error(ScimError(status, exc.description or exc.name))
+    if request.path.startswith(ADMIN_PREFIX):
+        code = exc.name.upper().replace(" ", "_")
+        return problem_response(Problem(status, code, exc.description or exc.name))
+    return exc
 
 
-def _unexpected(exc: Exception) -> Response | Exception:
+def _unexpected(exc: Exception) -> Response | HTTPException:
+    """Logged with its trace; the client sees no internals."""
     log.exception("unhandled error on %s %s", request.method, request.path)
-    if not request.path.startswith(SCIM_PREFIX):
-        return scim_json({"status": "500", "detail": "internal server error"}, 500)
-    return _scim_error(ScimError(500, "internal server error"))
+    return _http_error(InternalServerError("internal server error"))
 
 
 def register(app: Flask) -> None:

@@ -6,6 +6,7 @@ import logging
 from flask import Flask
 
 from app import errors, scim_api
+from app.admin import routes as admin_routes
 from app.db import Database
 from app.settings import Settings
 
@@ -17,6 +18,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["settings"] = settings
     app.extensions["db"] = Database(settings.database_url)
     app.register_blueprint(scim_api.bp)
+    app.register_blueprint(admin_routes.bp)
     errors.register(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     return app

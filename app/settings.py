@@ -21,6 +21,11 @@ class Settings:
     dev_mode: bool = True
     max_results: int = 1000
     default_count: int = 100
+    max_seats_per_purchase: int = 10_000
+    admin_jwt_issuer: str | None = None
+    admin_jwt_audience: str | None = None
+    admin_jwt_key_file: str | None = None
+    admin_jwt_jwks_file: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -36,6 +41,11 @@ class Settings:
             secret_key=secret,
             base_url=env.get("SCIM_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             dev_mode=dev_mode,
+            max_seats_per_purchase=int(env.get("SCIM_MAX_SEATS_PER_PURCHASE", "10000")),
+            admin_jwt_issuer=env.get("SCIM_ADMIN_JWT_ISSUER") or None,
+            admin_jwt_audience=env.get("SCIM_ADMIN_JWT_AUDIENCE") or None,
+            admin_jwt_key_file=env.get("SCIM_ADMIN_JWT_KEY_FILE") or None,
+            admin_jwt_jwks_file=env.get("SCIM_ADMIN_JWT_JWKS_FILE") or None,
         )
 
     @property

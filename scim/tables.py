@@ -6,14 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from seats.base import Base, UTCDateTime
+from seats.base import Base, JSONDocument, UTCDateTime
 from seats.models import new_id
-
-JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
 
 class UserRow(Base):

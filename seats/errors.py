@@ -35,3 +35,31 @@ class OrgAlreadyExists(SeatsError):
 
 class InvalidContract(SeatsError):
     """A contract whose terms make no sense (negative seats or price, unknown currency...)."""
+
+
+class InvalidTopUp(SeatsError):
+    """`add_seats` is not a whole number from 1 to the per-purchase maximum."""
+
+
+class SeatReductionNotAllowed(SeatsError):
+    def __init__(self) -> None:
+        super().__init__(
+            "seats cannot be removed during a term; reassign them to other users instead"
+        )
+
+
+class QuoteNotFound(SeatsError):
+    def __init__(self, quote_id: str) -> None:
+        super().__init__(f"no quote {quote_id!r} for this organisation")
+
+
+class QuoteUnusable(SeatsError):
+    """A quote that can no longer be confirmed; `code` says why (stale, expired or used)."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        self.code = code
+        super().__init__(detail)
+
+
+class ReassignmentRefused(SeatsError):
+    """The seat cannot move between these two users (wrong states, same user, unknown)."""

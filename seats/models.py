@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -13,10 +14,11 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from seats.base import Base, UTCDateTime
+from seats.base import Base, JSONDocument, UTCDateTime
 from seats.errors import NoSeatAvailable
 
 
@@ -121,3 +123,152 @@ class ScimToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Quote(Base):
+    """A priced offer to add seats, valid until `valid_until` and usable once. Confirming it
+    checks that the pool still has `seats_before`, so a quote never buys on stale counts."""
+
+    __tablename__ = "quotes"
+    __table_args__ = (
+        CheckConstraint("add_seats >= 1", name="adds_at_least_one"),
+        CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
+        Index("ix_quotes_org_id_created_at", "org_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    add_seats: Mapped[int] = mapped_column(Integer)
+    seats_before: Mapped[int] = mapped_column(Integer)
+    seats_after: Mapped[int] = mapped_column(Integer)
+    unit_price_minor: Mapped[int] = mapped_column(Integer)
+    amount_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    proration: Mapped[str] = mapped_column(String(16))
+    term_start: Mapped[date] = mapped_column(Date)
+    term_end: Mapped[date] = mapped_column(Date)
+    period_start: Mapped[date] = mapped_column(Date)
+    remaining_months: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    remaining_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    days_in_period: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(255))
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Invoice(Base):
+    """Issued in the same transaction as the seats it bills. `seq` is gapless per org: it is
+    allocated under the pool lock, and a rolled-back purchase uses no number."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("org_id", "seq", name="uq_invoices_org_seq"),
+        UniqueConstraint("quote_id", name="uq_invoices_quote_id"),
+        CheckConstraint("total_minor >= 0", name="total_not_negative"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # seat_purchase | renewal
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    currency: Mapped[str] = mapped_column(String(3))
+    total_minor: Mapped[int] = mapped_column(Integer)
+    quote_id: Mapped[str | None] = mapped_column(ForeignKey("quotes.id"), nullable=True)
+    issued_by: Mapped[str] = mapped_column(String(255))
+
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        back_populates="invoice", cascade="all, delete-orphan", order_by="InvoiceLine.id"
+    )
+
+    @property
+    def number(self) -> str:
+        return f"INV-{self.seq:06d}"
+
+
+class InvoiceLine(Base):
+    __tablename__ = "invoice_lines"
+    __table_args__ = (CheckConstraint("amount_minor >= 0", name="amount_not_negative"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("invoices.id"), index=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    description: Mapped[str] = mapped_column(String(255))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_minor: Mapped[int] = mapped_column(Integer)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    months: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    amount_minor: Mapped[int] = mapped_column(Integer)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+
+class IdempotencyKey(Base):
+    """A client's Idempotency-Key, scoped to its org: the first request's fingerprint and,
+    once finished, its response, so that a replay is answered without acting again."""
+
+    __tablename__ = "idempotency_keys"
+
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))  # in_flight | done
+    response_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    response_body: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AlertSettings(Base):
+    """Where and when an org hears about its seat usage. The webhook secret signs payloads
+    (HMAC), so it must be kept readable; it is never returned by any API."""
+
+    __tablename__ = "alert_settings"
+    __table_args__ = (
+        CheckConstraint(
+            "threshold_percent >= 1 AND threshold_percent <= 100", name="threshold_in_range"
+        ),
+    )
+
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), primary_key=True)
+    threshold_percent: Mapped[int] = mapped_column(Integer, default=90)
+    webhook_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    webhook_secret: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    last_refusal_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class OutboxEvent(Base):
+    """A usage event written in the same transaction as its cause and delivered after commit
+    (at least once, with retries), so no event is sent for a change that rolled back."""
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (
+        Index("ix_outbox_events_pending", "delivered_at", "next_attempt_at"),
+        Index("ix_outbox_events_org_id_id", "org_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SsoConfig(Base):
+    """How an org's OIDC identity provider signs ID tokens: issuer, audience and keys (a JWKS
+    document kept here, or a JWKS URL fetched and cached)."""
+
+    __tablename__ = "sso_configs"
+
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(2048))
+    audience: Mapped[str] = mapped_column(String(2048))
+    jwks: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
+    jwks_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)

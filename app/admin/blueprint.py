@@ -1,0 +1,31 @@
+"""The admin API blueprint; route modules attach their views to it."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from app.admin.auth import authenticate_admin
+from app.admin.problems import Problem, from_domain, problem_response
+from seats.errors import SeatsError
+
+bp = Blueprint("admin", __name__, url_prefix="/admin/v1")
+bp.before_request(authenticate_admin)
+bp.register_error_handler(Problem, problem_response)
+bp.register_error_handler(SeatsError, lambda exc: problem_response(from_domain(exc)))
+
+
+def db() -> Any:
+    return current_app.extensions["db"]
+
+
+def json_body() -> dict[str, Any]:
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        raise Problem(400, "INVALID_BODY", "the request body must be a JSON object")
+    return body
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, content_type="application/json")

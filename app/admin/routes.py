@@ -1,0 +1,5 @@
+"""Imports every admin route module so their views are attached to the blueprint."""
+from app.admin import seats_api  # noqa: F401
+from app.admin.blueprint import bp
+
+__all__ = ["bp"]
