@@ -135,7 +135,7 @@ def _flush(session: Session, user_name: str) -> None:
 def create_user(session: Session, raw: Any, ctx: WriteContext) -> UserRow:
     data = user_input(raw)
     data.document.setdefault("active", True)
-    pool = service.lock_pool(session, ctx.org_id)
+    pool = service.lock_pool(session, ctx.org_id, ctx.now)
     _ensure_unique_user_name(session, ctx.org_id, data.user_name)
     row = UserRow(id=new_id(), org_id=ctx.org_id, active=False, created_at=ctx.now, version=0)
     _change_activity(session, pool, row, bool(data.document["active"]), ctx)
@@ -148,7 +148,7 @@ def create_user(session: Session, raw: Any, ctx: WriteContext) -> UserRow:
 def replace_user(session: Session, user_id: str, raw: Any, ctx: WriteContext) -> UserRow:
     """PUT: the whole resource is replaced; `active` absent keeps its current value."""
     data = user_input(raw)
-    pool = service.lock_pool(session, ctx.org_id) if "active" in data.document else None
+    pool = service.lock_pool(session, ctx.org_id, ctx.now) if "active" in data.document else None
     row = _lock_user(session, ctx.org_id, user_id)
     data.document.setdefault("active", row.active)
     _ensure_unique_user_name(session, ctx.org_id, data.user_name, except_id=row.id)
@@ -173,7 +173,7 @@ def _mentions_active(value: Any) -> bool:
 def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> UserRow:
     """PATCH: all operations or none; a refused seat claim rolls back every operation."""
     operations = body.get("Operations") if isinstance(body, dict) else None
-    pool = service.lock_pool(session, ctx.org_id) if _mentions_active(operations) else None
+    pool = service.lock_pool(session, ctx.org_id, ctx.now) if _mentions_active(operations) else None
     row = _lock_user(session, ctx.org_id, user_id)
     current = {"id": row.id, **row.data}
     patched = apply_patch(current, body, USER)
@@ -189,7 +189,7 @@ def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> 
 
 
 def delete_user(session: Session, user_id: str, ctx: WriteContext) -> None:
-    pool = service.lock_pool(session, ctx.org_id)
+    pool = service.lock_pool(session, ctx.org_id, ctx.now)
     row = _lock_user(session, ctx.org_id, user_id)
     _change_activity(session, pool, row, False, ctx)
     session.delete(row)

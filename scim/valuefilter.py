@@ -1,21 +1,19 @@
 """Value filters inside PATCH paths: the `type eq "work"` of `emails[type eq "work"].value`
-(RFC 7644 §3.5.2). scim2-filter-parser parses the text; the tree is then compiled against
+(RFC 7644 §3.5.2). scim.filter_syntax parses the text; the tree is then compiled against
 the parent attribute's sub-attributes, so every mistake surfaces once, as invalidFilter,
 and judging an element afterwards cannot fail."""
 from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from scim2_filter_parser import ast
-from scim2_filter_parser.lexer import SCIMLexer
-from scim2_filter_parser.parser import SCIMParser, SCIMParserError
-from sly.lex import Token
 
+from scim import filter_syntax
 from scim.errors import invalid_filter
 from scim.schemas import Attribute
 
@@ -41,7 +39,6 @@ class Not:
 
 Node = Compare | Logical | Not
 
-_JSON_LITERALS: dict[str, bool | None] = {"TRUE": True, "FALSE": False, "NULL": None}
 _TEXT_OPS: dict[str, Callable[[str, str], bool]] = {
     "co": lambda actual, wanted: wanted in actual,
     "sw": str.startswith,
@@ -64,13 +61,7 @@ _LITERAL_TYPES: dict[str, tuple[type, ...]] = {
 
 def parse(text: str, parent: Attribute) -> Node:
     """The filter of a valuePath whose attribute is `parent`."""
-    try:
-        tree = SCIMParser().parse(_tokens(text))
-    except (ValueError, SCIMParserError) as exc:
-        raise invalid_filter(f"malformed filter [{text}]: {exc}") from exc
-    if tree is None:
-        raise invalid_filter(f"malformed filter [{text}]")
-    return _compile(tree, parent)
+    return _compile(filter_syntax.parse(text), parent)
 
 
 def matches(node: Node, element: dict[str, Any]) -> bool:
@@ -88,7 +79,7 @@ def equalities(node: Node) -> dict[str, Any] | None:
     Microsoft Entra means by adding to `phoneNumbers[type eq "mobile"].value` when no
     mobile number exists yet; None when the filter does not pin one element down."""
     if isinstance(node, Compare):
-        return {node.attr.name: node.value} if node.op == "eq" and node.value is not None else None
+        return {node.attr.name: node.value} if node.op == "eq" else None
     if not isinstance(node, Logical) or node.op != "and":
         return None
     left, right = equalities(node.left), equalities(node.right)
@@ -113,53 +104,22 @@ def as_bool(value: object) -> bool | None:
     return None
 
 
-def _tokens(text: str) -> Iterator[Token]:
-    """The lexer keeps true/false/null/digits as text, so `primary eq true` would be
-    indistinguishable from `primary eq "true"`; give them their JSON values."""
-    for token in SCIMLexer().tokenize(text):
-        if token.type in _JSON_LITERALS:
-            token.value = _JSON_LITERALS[token.type]
-        elif token.type == "NUMBER":
-            token.value = int(token.value)
-        yield token
+def _compile(node: ast.Filter, parent: Attribute) -> Node:
+    expr = node.expr
+    if isinstance(expr, ast.LogExpr):
+        groups = filter_syntax.or_of_ands(node)
+        return _fold("or", [_fold("and", [_compile(f, parent) for f in g]) for g in groups])
+    if isinstance(expr, ast.AttrExpr):
+        inner: Node = _comparison(expr, parent)
+    elif isinstance(expr, ast.Filter):  # parentheses, never a valuePath: the path ends at "]"
+        inner = _compile(expr, parent)
+    else:
+        raise invalid_filter(f"unsupported filter expression {expr!r}")
+    return Not(inner) if node.negated else inner
 
 
-def _compile(node: ast.AST, parent: Attribute) -> Node:
-    if isinstance(node, ast.Filter):
-        if node.namespace is not None:
-            raise invalid_filter("a value filter cannot contain another value filter")
-        inner = _compile(node.expr, parent)
-        return Not(inner) if node.negated else inner
-    if isinstance(node, ast.LogExpr):
-        return _logical(node, parent)
-    if isinstance(node, ast.AttrExpr):
-        return _comparison(node, parent)
-    raise invalid_filter(f"unsupported filter expression {node!r}")
-
-
-def _logical(node: ast.LogExpr, parent: Attribute) -> Node:
-    """scim2-filter-parser gives `and` and `or` one precedence, reading `a or b and c` as
-    `(a or b) and c`; regroup the unparenthesised chain so `and` binds tighter (RFC 7644
-    §3.4.2.2)."""
-    chain = _chain(node)
-    operands = [_compile(item, parent) for item in chain[::2]]
-    terms = [operands[0]]
-    for op, operand in zip(chain[1::2], operands[1:]):
-        if op == "and":
-            terms[-1] = Logical("and", terms[-1], operand)
-        else:
-            terms.append(operand)
-    return functools.reduce(lambda left, right: Logical("or", left, right), terms)
-
-
-def _chain(node: ast.AST) -> list[Any]:
-    """Operands and operators in text order, descending only into logical expressions that
-    were not parenthesised (a parenthesised one is wrapped in a second Filter)."""
-    if isinstance(node, ast.Filter) and not node.negated and isinstance(node.expr, ast.LogExpr):
-        node = node.expr
-    if isinstance(node, ast.LogExpr):
-        return [*_chain(node.expr1), node.op.lower(), *_chain(node.expr2)]
-    return [node]
+def _fold(op: str, nodes: list[Node]) -> Node:
+    return functools.reduce(lambda left, right: Logical(op, left, right), nodes)
 
 
 def _comparison(node: ast.AttrExpr, parent: Attribute) -> Compare:
@@ -180,16 +140,21 @@ def _literal(op: str, attr: Attribute, value: Any) -> Any:
         raise invalid_filter(f"'{op}' does not apply to {attr.type} attribute {attr.name}")
     if op in _ORDER_OPS and attr.type in _UNORDERED_TYPES:
         raise invalid_filter(f"'{op}' does not apply to {attr.type} attribute {attr.name}")
-    if value is None:
-        if op in ("eq", "ne"):
-            return None
-        raise invalid_filter(f"'{op}' cannot compare with null")
+    if value is None:  # refused as search filters (scim.filters) refuse it
+        raise invalid_filter(
+            f"{attr.name} cannot be compared with null; use 'not ({attr.name} pr)'"
+        )
     if attr.type == "boolean":
         value = as_bool(value)
     expected = _LITERAL_TYPES.get(attr.type, (str,))
     if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
         raise invalid_filter(f"{attr.name} is a {attr.type}; cannot compare it with {value!r}")
-    return value
+    if attr.type != "dateTime":
+        return value
+    try:
+        return _instant(value)
+    except ValueError as exc:
+        raise invalid_filter(f"{attr.name} is a dateTime; {value!r} is not one") from exc
 
 
 def _compare(node: Compare, actual: Any) -> bool:
@@ -217,7 +182,13 @@ def _key(attr: Attribute, value: Any) -> Any:
         return value
     if attr.type == "dateTime":
         try:
-            return datetime.fromisoformat(value)
-        except ValueError:
+            return _instant(value)
+        except ValueError:  # a stored value that is no dateTime equals no literal
             return value
     return value if attr.case_exact else value.casefold()
+
+
+def _instant(text: str) -> datetime:
+    """xsd:dateTime; without an offset it is read as UTC, as search filters read it."""
+    parsed = datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

@@ -10,21 +10,13 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from seats import audit, money, renewal
+from seats.audit import SeatCounts
 from seats.errors import InvalidContract, NoActiveSubscription, OrgAlreadyExists, UnknownOrg
-from seats.models import PRORATION_POLICIES, AuditEvent, Contract, Org, ScimToken, SeatPool
+from seats.models import PRORATION_POLICIES, Contract, Org, ScimToken, SeatPool
 from seats.terms import term_end
 
 TOKEN_PREFIX = "scs_"
-
-
-@dataclass(frozen=True)
-class SeatCounts:
-    total: int
-    assigned: int
-
-    @property
-    def free(self) -> int:
-        return self.total - self.assigned
 
 
 @dataclass(frozen=True)
@@ -44,8 +36,7 @@ class NewContract:
             raise InvalidContract("the price must be zero or more")
         if self.minimum_seats < 0:
             raise InvalidContract("the minimum seats must be zero or more")
-        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
-            raise InvalidContract("the currency must be an ISO 4217 code such as USD")
+        money.exponent(self.currency)
         if self.proration not in PRORATION_POLICIES:
             raise InvalidContract(f"proration must be one of {', '.join(PRORATION_POLICIES)}")
 
@@ -87,43 +78,19 @@ def seat_counts(session: Session, org_id: str) -> SeatCounts:
     return SeatCounts(total=row.total, assigned=row.assigned)
 
 
-def lock_pool(session: Session, org_id: str) -> SeatPool:
+def lock_pool(session: Session, org_id: str, now: datetime) -> SeatPool:
     """Take the org's one seat lock (row lock on PostgreSQL; SQLite writers are already
-    serialised by BEGIN IMMEDIATE). Every seat-changing write calls this first."""
+    serialised by BEGIN IMMEDIATE). Every seat-changing write calls this first, so it is
+    also where a term that has ended rolls over, before anything else is decided."""
     stmt = (
         select(SeatPool)
         .where(SeatPool.org_id == org_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    return session.execute(stmt).scalar_one()
-
-
-def _audit(
-    session: Session,
-    pool: SeatPool,
-    *,
-    action: str,
-    actor: str,
-    subject: str | None,
-    before: SeatCounts,
-    now: datetime,
-    detail: str | None = None,
-) -> None:
-    session.add(
-        AuditEvent(
-            org_id=pool.org_id,
-            at=now,
-            actor=actor,
-            action=action,
-            subject=subject,
-            total_before=before.total,
-            total_after=pool.total,
-            assigned_before=before.assigned,
-            assigned_after=pool.assigned,
-            detail=detail,
-        )
-    )
+    pool = session.execute(stmt).scalar_one()
+    renewal.roll_over_if_due(session, pool, now)
+    return pool
 
 
 def _ensure_active_term(session: Session, org_id: str, subject: str | None, now: datetime) -> None:
@@ -138,18 +105,18 @@ def claim_seat(
 ) -> None:
     """The one function through which any user becomes seated. `pool` must be locked."""
     _ensure_active_term(session, pool.org_id, subject, now)
-    before = SeatCounts(pool.total, pool.assigned)
+    before = SeatCounts.of(pool)
     pool.assign(subject)
-    _audit(session, pool, action="seat.claimed", actor=actor, subject=subject, before=before, now=now)
+    audit.record(session, pool, action="seat.claimed", actor=actor, subject=subject, before=before, now=now)
 
 
 def release_seat(
     session: Session, pool: SeatPool, *, actor: str, subject: str | None, now: datetime
 ) -> None:
     """Frees the seat of a user being deactivated or deleted. Never refuses."""
-    before = SeatCounts(pool.total, pool.assigned)
+    before = SeatCounts.of(pool)
     pool.release()
-    _audit(session, pool, action="seat.released", actor=actor, subject=subject, before=before, now=now)
+    audit.record(session, pool, action="seat.released", actor=actor, subject=subject, before=before, now=now)
 
 
 def record_refusal(
@@ -158,8 +125,8 @@ def record_refusal(
     """Audits a refused activation. Runs in its own transaction after the refused one
     rolled back, so the refusal leaves a trace and nothing else."""
     pool = session.get_one(SeatPool, org_id)
-    before = SeatCounts(pool.total, pool.assigned)
-    _audit(
+    before = SeatCounts.of(pool)
+    audit.record(
         session, pool, action="seat.refused", actor=actor, subject=subject, before=before,
         now=now, detail=reason,
     )

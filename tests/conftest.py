@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from app.db import Database
 from app.migrate import upgrade
 from seats import service
+from seats.clock import utcnow
 
 PG_URL = os.environ.get("SCIM_TEST_POSTGRES_URL", "")
 REQUIRE_PG = os.environ.get("SCIM_REQUIRE_POSTGRES") == "1"
@@ -83,7 +84,7 @@ def make_org(database: Database) -> Callable[..., OrgRef]:
         *,
         price_minor: int = 30_000,
         currency: str = "USD",
-        term_start: date = date(2026, 1, 1),
+        term_start: date | None = None,
         auto_renew: bool = True,
         minimum_seats: int = 0,
     ) -> OrgRef:
@@ -92,7 +93,7 @@ def make_org(database: Database) -> Callable[..., OrgRef]:
             seats=seats,
             unit_price_minor=price_minor,
             currency=currency,
-            term_start=term_start,
+            term_start=term_start or utcnow().date(),
             minimum_seats=minimum_seats,
             auto_renew=auto_renew,
         )

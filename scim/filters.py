@@ -1,0 +1,455 @@
+"""SCIM filters (RFC 7644 §3.4.2.2) compiled into SQLAlchemy boolean expressions.
+
+The text is parsed by scim.filter_syntax; this module only walks the AST, resolves every
+attribute path through the schema and an explicit attribute map (`FilterTarget`), and builds
+expressions with bound parameters. A filter that names something the map does not know is the
+client's error (400 invalidFilter), never an empty result: an IdP that misspells an attribute
+must not conclude that a user does not exist and create a duplicate.
+"""
+from __future__ import annotations
+
+import json
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from scim2_filter_parser import ast
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, false, func, or_, true
+
+from scim import schemas
+from scim.errors import invalid_filter
+from scim.filter_syntax import or_of_ands, parse
+from scim.schemas import Attribute, Schema
+from scim.tables import UserRow, UserValueRow
+
+Column = SQLColumnExpression[Any]
+Condition = ColumnElement[bool]
+
+_STRING_TYPES = frozenset({"string", "reference", "binary"})
+_NUMBER_TYPES = frozenset({"integer", "decimal"})
+_SUBSTRING_OPS = frozenset({"co", "sw", "ew"})
+_ORDERING_OPS = frozenset({"gt", "ge", "lt", "le"})
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A real column holding an attribute. `lowered` is a pre-lowercased copy kept for a
+    case-insensitive attribute, so that comparisons on it can use its index."""
+
+    column: Column
+    lowered: Column | None = None
+
+
+@dataclass(frozen=True)
+class ValueRows:
+    """The table with one row per element of a multi-valued attribute. Sub-attributes not in
+    `columns` are read from the element's JSON copy in `data`."""
+
+    org: Column
+    owner: Column
+    attribute: Column
+    data: Column
+    columns: Mapping[str, Stored]
+
+
+@dataclass(frozen=True)
+class FilterTarget:
+    """How one resource type is stored, as far as filters are concerned. Paths are canonical
+    ("userName", "meta.lastModified"); attributes in none of the maps live in `data` under
+    their canonical names."""
+
+    schema: Schema
+    id_column: Column
+    org_column: Column
+    data: Column
+    values: ValueRows
+    columns: Mapping[str, Stored]
+    constants: Mapping[str, str] = field(default_factory=dict)
+    unfilterable: frozenset[str] = frozenset()
+
+
+USER_TARGET = FilterTarget(
+    schema=schemas.USER,
+    id_column=UserRow.id,
+    org_column=UserRow.org_id,
+    data=UserRow.data,
+    values=ValueRows(
+        org=UserValueRow.org_id,
+        owner=UserValueRow.user_id,
+        attribute=UserValueRow.attribute,
+        data=UserValueRow.data,
+        columns={
+            "value": Stored(UserValueRow.value, lowered=UserValueRow.value_norm),
+            "type": Stored(UserValueRow.type),
+            "primary": Stored(UserValueRow.primary),
+            "display": Stored(UserValueRow.display),
+        },
+    ),
+    columns={
+        "id": Stored(UserRow.id),
+        "userName": Stored(UserRow.user_name, lowered=UserRow.user_name_norm),
+        "externalId": Stored(UserRow.external_id),
+        "active": Stored(UserRow.active),
+        "meta.created": Stored(UserRow.created_at),
+        "meta.lastModified": Stored(UserRow.last_modified_at),
+    },
+    constants={"meta.resourceType": "User"},
+    # Rendered from the request URL and the version counter, stored nowhere as text.
+    unfilterable=frozenset({"meta.location", "meta.version"}),
+)
+
+
+def compile_user_filter(filter_text: str) -> Condition:
+    """The filter as a condition on `select(UserRow)`; the caller scopes it to one org."""
+    return compile_filter(filter_text, USER_TARGET)
+
+
+def compile_filter(filter_text: str, target: FilterTarget) -> Condition:
+    """Raises ScimError(400, invalidFilter) for anything that is not a filter this target
+    can answer exactly."""
+    return _Compiler(target).filter(parse(filter_text), None)
+
+
+# --- compiling -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Operand:
+    """What one comparison reads: the attribute's definition and where its value is."""
+
+    path: str
+    attribute: Attribute
+    column: Column | None = None
+    lowered: Column | None = None
+    constant: str | None = None
+
+
+class _Compiler:
+    """Walks the parser's AST. `parent` is the attribute whose `[...]` encloses the node (its
+    names are sub-attributes of that attribute), None at the top level."""
+
+    def __init__(self, target: FilterTarget) -> None:
+        self.target = target
+
+    def filter(self, node: ast.Filter, parent: Attribute | None) -> Condition:
+        condition = self._unnegated(node, parent)
+        # NOT of an unknown (a comparison with a missing attribute) must be true, not unknown.
+        return condition.is_not(true()) if node.negated else condition
+
+    def _unnegated(self, node: ast.Filter, parent: Attribute | None) -> Condition:
+        expr = node.expr
+        if isinstance(expr, ast.LogExpr):
+            groups = or_of_ands(node)
+            return or_(*(and_(*(self.filter(item, parent) for item in group)) for group in groups))
+        if isinstance(expr, ast.AttrExpr):
+            return self._comparison(expr, parent)
+        if isinstance(expr, ast.Filter) and isinstance(expr.namespace, ast.AttrPath):
+            return self._value_path(expr.namespace, expr.expr, parent)
+        if isinstance(expr, ast.Filter):  # parentheses
+            return self.filter(expr, parent)
+        raise invalid_filter(f"Unsupported filter construct {expr!r}")
+
+    def _value_path(
+        self, path: ast.AttrPath, inner: ast.Filter, parent: Attribute | None
+    ) -> Condition:
+        """`emails[type eq "work"]`: one element must satisfy the whole bracket."""
+        if parent is not None:
+            raise invalid_filter(f"Value filters cannot be nested inside {parent.name}[...]")
+        attribute, sub = self._resolve(path)
+        if sub is not None:
+            raise invalid_filter(
+                f"A value filter applies to a complex attribute, not to {_path(attribute, sub)}"
+            )
+        within = self._within(attribute, inner)
+        return self._exists(attribute, within) if attribute.multi_valued else within
+
+    def _comparison(self, expr: ast.AttrExpr, parent: Attribute | None) -> Condition:
+        op = str(expr.value).lower()
+        value = expr.comp_value.value if expr.comp_value is not None else None
+        if parent is not None:
+            sub = _bracketed_sub(parent, expr.attr_path)
+            return self._compare(op, parent, sub, value)
+        path, within = expr.attr_path, None
+        if isinstance(path.attr_name, ast.Filter):
+            # `emails[type eq "work"].value`: the parser moves ".value" into the filter's
+            # namespace and puts the filter where the attribute name would be.
+            path, within = path.attr_name.namespace, path.attr_name.expr
+        attribute, sub = self._resolve(path)
+        scope = [] if within is None else [self._within(attribute, within)]
+        if attribute.multi_valued:
+            return self._any_element(op, attribute, sub, value, scope)
+        return and_(*scope, self._compare(op, attribute, sub, value))
+
+    def _any_element(
+        self,
+        op: str,
+        attribute: Attribute,
+        sub: Attribute | None,
+        value: Any,
+        scope: list[Condition],
+    ) -> Condition:
+        """A multi-valued attribute matches if any element does (RFC 7644 §3.4.2.2); with no
+        sub-attribute, `pr` asks for any element and the other operators compare `value`."""
+        if op == "pr" and sub is None:
+            return self._exists(attribute, *scope)
+        sub = sub or _value_sub(attribute)
+        matched = self._exists(attribute, *scope, self._compare(op, attribute, sub, value))
+        if op == "ne":  # like a missing singular attribute, no element at all is "not equal"
+            return or_(matched, ~self._exists(attribute, *scope))
+        return matched
+
+    def _within(self, attribute: Attribute, inner: ast.Filter) -> Condition:
+        if attribute.type != "complex":
+            raise invalid_filter(f"{attribute.name} is not complex and takes no [filter]")
+        return self.filter(inner, attribute)
+
+    def _exists(self, attribute: Attribute, *conditions: Condition) -> Condition:
+        """The org condition is implied by the owner one; it is spelled out so that lookups
+        like `emails.value eq "x"` can use the (org, attribute, value) index."""
+        rows, target = self.target.values, self.target
+        return exists().where(
+            rows.org == target.org_column,
+            rows.owner == target.id_column,
+            rows.attribute == attribute.name,
+            *conditions,
+        )
+
+    def _resolve(self, path: ast.AttrPath) -> tuple[Attribute, Attribute | None]:
+        """A top-level path: [schema URN:]attribute[.subAttribute], names case-insensitive."""
+        schema = self.target.schema
+        if path.uri is not None and str(path.uri).lower() != schema.id.lower():
+            raise invalid_filter(f"Unknown schema {path.uri!r}; filters apply to {schema.id}")
+        if not isinstance(path.attr_name, str):
+            raise invalid_filter("Value filters cannot be nested")
+        attribute = schema.attribute(path.attr_name)
+        if attribute is None:
+            raise invalid_filter(f"Unknown attribute {path.attr_name!r}")
+        _check_returned(attribute)
+        if path.sub_attr is None:
+            return attribute, None
+        return attribute, _sub(attribute, str(path.sub_attr.value))
+
+    def _compare(
+        self, op: str, attribute: Attribute, sub: Attribute | None, value: Any
+    ) -> Condition:
+        if sub is None and attribute.type == "complex":
+            if op != "pr":
+                raise invalid_filter(
+                    f"{attribute.name} is complex; compare one of its sub-attributes"
+                )
+            return self._complex_present(attribute)
+        operand = self._operand(attribute, sub)
+        if op == "pr":
+            return _present(operand)
+        return _predicate(op, operand, _literal(operand, op, value))
+
+    def _complex_present(self, attribute: Attribute) -> Condition:
+        """A complex attribute is present when any of its sub-attributes is."""
+        return or_(
+            *(
+                _present(self._operand(attribute, sub))
+                for sub in attribute.sub_attributes
+                if _path(attribute, sub) not in self.target.unfilterable
+            )
+        )
+
+    def _operand(self, attribute: Attribute, sub: Attribute | None) -> _Operand:
+        if attribute.multi_valued and sub is not None:
+            return self._element_operand(attribute, sub)
+        path = _path(attribute, sub)
+        definition = sub or attribute
+        if path in self.target.constants:
+            return _Operand(path, definition, constant=self.target.constants[path])
+        if path in self.target.columns:
+            stored = self.target.columns[path]
+            return _Operand(path, definition, stored.column, stored.lowered)
+        if path in self.target.unfilterable:
+            raise invalid_filter(f"{path} cannot be used in a filter")
+        keys = (attribute.name,) if sub is None else (attribute.name, sub.name)
+        return _Operand(path, definition, _json_value(self.target.data[keys], path, definition))
+
+    def _element_operand(self, attribute: Attribute, sub: Attribute) -> _Operand:
+        values = self.target.values
+        path = _path(attribute, sub)
+        stored = values.columns.get(sub.name)
+        if stored is not None:
+            return _Operand(path, sub, stored.column, stored.lowered)
+        return _Operand(path, sub, _json_value(values.data[(sub.name,)], path, sub))
+
+
+def _bracketed_sub(parent: Attribute, path: ast.AttrPath) -> Attribute:
+    if not isinstance(path.attr_name, str) or path.uri is not None or path.sub_attr is not None:
+        raise invalid_filter(
+            f"Inside {parent.name}[...] only names of its sub-attributes are allowed"
+        )
+    return _sub(parent, path.attr_name)
+
+
+def _sub(attribute: Attribute, name: str) -> Attribute:
+    if not attribute.sub_attributes:
+        raise invalid_filter(f"{attribute.name} has no sub-attributes")
+    sub = attribute.sub(name)
+    if sub is None:
+        raise invalid_filter(f"Unknown sub-attribute {name!r} of {attribute.name}")
+    _check_returned(sub)
+    return sub
+
+
+def _check_returned(attribute: Attribute) -> None:
+    """A value the server never returns must not be probed through filters either."""
+    if attribute.returned == "never":
+        raise invalid_filter(f"{attribute.name} cannot be used in a filter")
+
+
+def _value_sub(attribute: Attribute) -> Attribute:
+    sub = attribute.sub("value")
+    if sub is None:
+        raise invalid_filter(f"{attribute.name} has no value; compare one of its sub-attributes")
+    return sub
+
+
+def _path(attribute: Attribute, sub: Attribute | None) -> str:
+    return attribute.name if sub is None else f"{attribute.name}.{sub.name}"
+
+
+def _json_value(element: Any, path: str, attribute: Attribute) -> Column:
+    """The JSON value read as the attribute's type, so numbers compare as numbers. JSON keeps
+    a dateTime as the text the client sent, in any offset, which does not order by time: a
+    dateTime needs a real column to be filtered on."""
+    if attribute.type == "dateTime":
+        raise invalid_filter(f"{path} cannot be used in a filter")
+    if attribute.type == "boolean":
+        return element.as_boolean()
+    if attribute.type == "integer":
+        return element.as_integer()
+    if attribute.type == "decimal":
+        return element.as_float()
+    return element.as_string()
+
+
+# --- comparing -----------------------------------------------------------------------------
+
+
+def _literal(operand: _Operand, op: str, value: Any) -> Any:
+    """The comparison value, checked against the attribute's type and the operator."""
+    kind = operand.attribute.type
+    if op in _SUBSTRING_OPS and kind not in _STRING_TYPES:
+        raise invalid_filter(f"{op} needs a string attribute; {operand.path} is a {kind}")
+    if op in _ORDERING_OPS and kind in ("boolean", "binary"):
+        raise invalid_filter(f"{op} cannot compare {operand.path}, a {kind}")
+    if value is None:
+        raise invalid_filter(
+            f"{operand.path} cannot be compared with null; use 'not ({operand.path} pr)'"
+        )
+    if kind == "dateTime":
+        return _datetime(operand.path, value)
+    if kind == "boolean":
+        valid = isinstance(value, bool)
+    elif kind in _NUMBER_TYPES:
+        valid = isinstance(value, int | float) and not isinstance(value, bool)
+    else:
+        valid = isinstance(value, str)
+    if not valid:
+        raise invalid_filter(
+            f"{operand.path} is a {kind} and cannot be compared with {json.dumps(value)}"
+        )
+    return value
+
+
+def _datetime(path: str, value: Any) -> datetime:
+    """xsd:dateTime as ISO 8601; a value without an offset is read as UTC."""
+    try:
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        return parsed.astimezone(timezone.utc)
+    except (TypeError, ValueError, OverflowError):
+        raise invalid_filter(
+            f'{path} is a dateTime; {json.dumps(value)} is not one (e.g. "2011-05-13T04:42:34Z")'
+        ) from None
+
+
+_COMPARE: dict[str, Callable[[Any, Any], Condition]] = {
+    "eq": operator.eq,
+    # RFC 7644: `ne` matches resources without the attribute, so NULL is "not equal".
+    "ne": lambda column, value: column.is_distinct_from(value),
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "lt": operator.lt,
+    "le": operator.le,
+    "co": lambda column, value: column.contains(value, autoescape=True),
+    "sw": lambda column, value: column.startswith(value, autoescape=True),
+    "ew": lambda column, value: column.endswith(value, autoescape=True),
+}
+
+_COMPARE_CASELESS: dict[str, Callable[[Any, Any], Condition]] = {
+    "co": lambda column, value: column.icontains(value, autoescape=True),
+    "sw": lambda column, value: column.istartswith(value, autoescape=True),
+    "ew": lambda column, value: column.iendswith(value, autoescape=True),
+}
+
+_TEST_CONSTANT: dict[str, Callable[[str, str], bool]] = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "lt": operator.lt,
+    "le": operator.le,
+    "co": operator.contains,
+    "sw": str.startswith,
+    "ew": str.endswith,
+}
+
+
+def _predicate(op: str, operand: _Operand, value: Any) -> Condition:
+    attribute = operand.attribute
+    if operand.constant is not None:
+        return _constant_predicate(op, operand.constant, value, attribute.case_exact)
+    if attribute.type not in _STRING_TYPES:
+        return _COMPARE[op](operand.column, value)
+    if attribute.case_exact:
+        return _exact_string(op, operand.column, value)
+    if operand.lowered is not None:
+        return _COMPARE[op](operand.lowered, value.lower())
+    return _caseless_string(op, operand.column, value)
+
+
+def _constant_predicate(op: str, constant: str, value: str, case_exact: bool) -> Condition:
+    """An attribute every resource of the target has the same value of needs no SQL."""
+    if not case_exact:
+        constant, value = constant.lower(), value.lower()
+    return true() if _TEST_CONSTANT[op](constant, value) else false()
+
+
+def _caseless_string(op: str, column: Column, value: str) -> Condition:
+    """lower() on both sides in SQL, so both are folded by the same rules (SQLite's lower()
+    only folds ASCII; Python's would fold the literal further than the column)."""
+    if op in _COMPARE_CASELESS:
+        return _COMPARE_CASELESS[op](column, value)
+    return _COMPARE[op](func.lower(column), func.lower(value))
+
+
+def _exact_string(op: str, column: Column, value: str) -> Condition:
+    """SQLite's LIKE ignores ASCII case, so a substring match on a case-exact attribute also
+    compares the matched characters with replace()/substr(), which respect case on both
+    databases. The LIKE stays in front because it is what an index can serve."""
+    like = _COMPARE[op](column, value)
+    if op not in _SUBSTRING_OPS or not value:
+        return like
+    if op == "co":
+        return and_(like, func.replace(column, value, "") != column)
+    if op == "sw":
+        return and_(like, func.substr(column, 1, len(value)) == value)
+    return and_(like, func.substr(column, func.length(column) - len(value) + 1) == value)
+
+
+def _present(operand: _Operand) -> Condition:
+    """RFC 7644 `pr`: not null and, for strings, not empty."""
+    if operand.constant is not None:
+        return true()
+    column = operand.column
+    if operand.attribute.type in _STRING_TYPES:
+        return and_(column.is_not(None), column != "")
+    return column.is_not(None)

@@ -1,0 +1,62 @@
+"""Term roll-over. An auto-renewing contract starts its next term at the end date with
+max(minimum seats, seats in use at that moment) and is invoiced for the year at once. It runs
+under the pool lock at the first seat-affecting operation at or after the end (so the count
+is exact) and from `scim-seats renew-due` for idle orgs; a second run finds nothing due."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from seats import audit, invoices
+from seats.audit import SeatCounts
+from seats.models import Contract, SeatPool
+from seats.terms import TERM_MONTHS, term_end
+
+RENEWAL_ACTOR = "system:renewal"
+
+
+def renewal_quantity(contract: Contract, assigned: int) -> int:
+    return max(contract.minimum_seats, assigned)
+
+
+def roll_over_if_due(session: Session, pool: SeatPool, now: datetime) -> int:
+    """Renews every term that has ended (an org idle for years renews once per term, each
+    at the same count). Returns how many terms were renewed. `pool` must be locked."""
+    contract = session.get_one(Contract, pool.org_id)
+    renewed = 0
+    while contract.auto_renew and now.date() >= term_end(contract.term_start):
+        _renew_once(session, pool, contract, now)
+        renewed += 1
+    return renewed
+
+
+def _renew_once(session: Session, pool: SeatPool, contract: Contract, now: datetime) -> None:
+    before = SeatCounts.of(pool)
+    start = term_end(contract.term_start)
+    quantity = renewal_quantity(contract, pool.assigned)
+    contract.term_start = start
+    pool.total = quantity
+    invoice = invoices.issue(
+        session,
+        pool.org_id,
+        kind="renewal",
+        currency=contract.currency,
+        lines=[
+            invoices.Line(
+                description=f"Renewal: {quantity} seats, {start} to {term_end(start)}",
+                quantity=quantity,
+                unit_price_minor=contract.unit_price_minor,
+                period_start=start,
+                period_end=term_end(start),
+                months=TERM_MONTHS,
+                amount_minor=quantity * contract.unit_price_minor,
+            )
+        ],
+        issued_by=RENEWAL_ACTOR,
+        now=now,
+    )
+    audit.record(
+        session, pool, action="term.renewed", actor=RENEWAL_ACTOR, subject=invoice.number,
+        before=before, now=now, detail=f"term {start} to {term_end(start)}",
+    )
