@@ -15,7 +15,9 @@ from app import migrate
 from app.admin.auth import ROLES, issue_admin_token
 from app.db import Database
 from app.settings import Settings, SettingsError
-from seats import service
+from app.sso import validate_key_source
+from scim.signin import configure_provider
+from seats import renewal, service
 from seats.clock import utcnow
 from seats.errors import OrgAlreadyExists, SeatsError
 from seats.models import PRORATION_POLICIES
@@ -130,6 +132,44 @@ def admin_token(slug: str, role: str, sub: str, ttl: int) -> None:
         service.org_by_slug(session, slug)
     click.echo(issue_admin_token(settings, slug=slug, role=role, sub=sub, ttl_seconds=ttl,
                                  now=utcnow()))
+
+
+@main.command("renew-due")
+@_one_line_errors
+def renew_due() -> None:
+    """Roll over every auto-renewing org whose term has ended (safe to run concurrently and
+    repeatedly: each renewal happens under the org's pool lock, once per term)."""
+    settings = _settings()
+    db = Database(settings.database_url)
+    try:
+        with db.transaction(write=False) as session:
+            due = renewal.due_org_ids(session, utcnow())
+        renewed = 0
+        for org_id in due:
+            with db.transaction() as session:
+                renewed += service.renew_if_due(session, org_id, utcnow())
+        click.echo(f"renewed {renewed} term(s) in {len(due)} organisation(s) due")
+    finally:
+        db.dispose()
+
+
+@main.command("configure-sso")
+@click.argument("slug")
+@click.option("--issuer", required=True, help="The IdP's issuer (the ID tokens' iss).")
+@click.option("--audience", required=True, help="This app's client id at the IdP (aud).")
+@click.option("--jwks-file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A JWK set of the IdP's public keys, stored in the database.")
+@click.option("--jwks-url", default=None, help="The IdP's JWKS endpoint, fetched and cached.")
+@_one_line_errors
+def configure_sso(slug: str, issuer: str, audience: str, jwks_file: str | None,
+                  jwks_url: str | None) -> None:
+    """Store or replace the org's OIDC sign-in settings (issuer, audience, signing keys)."""
+    jwks = validate_key_source(jwks_file, jwks_url)
+    with _transaction() as session:
+        org_id = service.org_by_slug(session, slug).id
+        configure_provider(session, org_id, issuer=issuer, audience=audience, jwks=jwks,
+                           jwks_url=jwks_url)
+    click.echo(f"SSO configured for {slug}: POST /sso/v1/orgs/{slug}/signin")
 
 
 @main.command("demo")

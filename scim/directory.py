@@ -18,6 +18,7 @@ from scim.resources import UserInput, user_input
 from scim.schemas import USER
 from scim.tables import UserRow, UserValueRow
 from seats import service
+from seats.errors import ReassignmentRefused
 from seats.models import SeatPool, new_id
 
 _password_hasher = PasswordHasher()
@@ -194,3 +195,27 @@ def delete_user(session: Session, user_id: str, ctx: WriteContext) -> None:
     _change_activity(session, pool, row, False, ctx)
     session.delete(row)
     session.flush()
+
+
+def reassign_seat(session: Session, from_user_id: str, to_user_id: str,
+                  ctx: WriteContext) -> tuple[UserRow, UserRow]:
+    """Moves a seat from an active user to an inactive one in one transaction: works on a
+    full pool because `assigned` never changes. Both users are locked in id order."""
+    if from_user_id == to_user_id:
+        raise ReassignmentRefused("a seat cannot be reassigned to the user who holds it")
+    pool = service.lock_pool(session, ctx.org_id, ctx.now)
+    rows = {
+        user_id: _lock_user(session, ctx.org_id, user_id)
+        for user_id in sorted((from_user_id, to_user_id))
+    }
+    source, target = rows[from_user_id], rows[to_user_id]
+    if not source.active:
+        raise ReassignmentRefused(f"user {source.id} holds no seat to give")
+    if target.active:
+        raise ReassignmentRefused(f"user {target.id} already holds a seat")
+    service.reassign_seat(session, pool, actor=ctx.actor, source=_subject(source),
+                          target=_subject(target), now=ctx.now)
+    for row, active in ((source, False), (target, True)):
+        _store_user(row, UserInput({**row.data, "active": active}, None), ctx.now)
+    session.flush()
+    return source, target

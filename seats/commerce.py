@@ -110,6 +110,14 @@ def _usable_quote(session: Session, org_id: str, quote_id: str, pool: SeatPool,
     return quote
 
 
+def quote_seats(session: Session, org_id: str, quote_id: str) -> int:
+    """How many seats a quote was for, to price a fresh one after it became unusable."""
+    quote = session.scalar(select(Quote).where(Quote.id == quote_id, Quote.org_id == org_id))
+    if quote is None:
+        raise QuoteNotFound(quote_id)
+    return quote.add_seats
+
+
 @dataclass(frozen=True)
 class Purchase:
     quote: Quote

@@ -63,3 +63,11 @@ class QuoteUnusable(SeatsError):
 
 class ReassignmentRefused(SeatsError):
     """The seat cannot move between these two users (wrong states, same user, unknown)."""
+
+
+class IdempotencyConflict(SeatsError):
+    """The Idempotency-Key was used for a different request, or that request still runs."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        self.code = code
+        super().__init__(detail)

@@ -4,8 +4,9 @@ under the pool lock at the first seat-affecting operation at or after the end (s
 is exact) and from `scim-seats renew-due` for idle orgs; a second run finds nothing due."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from seats import audit, invoices
@@ -18,6 +19,18 @@ RENEWAL_ACTOR = "system:renewal"
 
 def renewal_quantity(contract: Contract, assigned: int) -> int:
     return max(contract.minimum_seats, assigned)
+
+
+def due_org_ids(session: Session, now: datetime) -> list[str]:
+    """Orgs whose auto-renewing term has ended. A term lasts at least 365 days, which makes
+    a cheap indexed pre-filter; the exact end date is then checked per contract."""
+    candidates = session.scalars(
+        select(Contract).where(
+            Contract.auto_renew.is_(True),
+            Contract.term_start <= now.date() - timedelta(days=365),
+        )
+    )
+    return [c.org_id for c in candidates if now.date() >= term_end(c.term_start)]
 
 
 def roll_over_if_due(session: Session, pool: SeatPool, now: datetime) -> int:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from seats import audit, money, renewal
@@ -78,19 +78,28 @@ def seat_counts(session: Session, org_id: str) -> SeatCounts:
     return SeatCounts(total=row.total, assigned=row.assigned)
 
 
-def lock_pool(session: Session, org_id: str, now: datetime) -> SeatPool:
-    """Take the org's one seat lock (row lock on PostgreSQL; SQLite writers are already
-    serialised by BEGIN IMMEDIATE). Every seat-changing write calls this first, so it is
-    also where a term that has ended rolls over, before anything else is decided."""
+def _locked_pool(session: Session, org_id: str) -> SeatPool:
     stmt = (
         select(SeatPool)
         .where(SeatPool.org_id == org_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    pool = session.execute(stmt).scalar_one()
+    return session.execute(stmt).scalar_one()
+
+
+def lock_pool(session: Session, org_id: str, now: datetime) -> SeatPool:
+    """Take the org's one seat lock (row lock on PostgreSQL; SQLite writers are already
+    serialised by BEGIN IMMEDIATE). Every seat-changing write calls this first, so it is
+    also where a term that has ended rolls over, before anything else is decided."""
+    pool = _locked_pool(session, org_id)
     renewal.roll_over_if_due(session, pool, now)
     return pool
+
+
+def renew_if_due(session: Session, org_id: str, now: datetime) -> int:
+    """For idle orgs (`scim-seats renew-due`): the number of terms renewed, usually 0 or 1."""
+    return renewal.roll_over_if_due(session, _locked_pool(session, org_id), now)
 
 
 def _ensure_active_term(session: Session, org_id: str, subject: str | None, now: datetime) -> None:
@@ -117,6 +126,14 @@ def release_seat(
     before = SeatCounts.of(pool)
     pool.release()
     audit.record(session, pool, action="seat.released", actor=actor, subject=subject, before=before, now=now)
+
+
+def reassign_seat(session: Session, pool: SeatPool, *, actor: str, source: str, target: str,
+                  now: datetime) -> None:
+    """Audits a seat moving between two users; `assigned` is unchanged, so it never needs a
+    free seat. The caller flips both users in the same transaction, under the pool lock."""
+    audit.record(session, pool, action="seat.reassigned", actor=actor, subject=target,
+                 before=SeatCounts.of(pool), now=now, detail=f"from {source}")
 
 
 def record_refusal(
@@ -151,4 +168,48 @@ def token_by_secret(session: Session, secret: str) -> ScimToken | None:
         select(ScimToken).where(
             ScimToken.secret_sha256 == _token_digest(secret), ScimToken.revoked_at.is_(None)
         )
+    )
+
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def list_tokens(session: Session, org_id: str) -> list[ScimToken]:
+    """Revoked tokens included: admins need to see what was cut off, and when."""
+    return list(session.scalars(
+        select(ScimToken).where(ScimToken.org_id == org_id)
+        .order_by(ScimToken.created_at, ScimToken.id)
+    ))
+
+
+def revoke_token(session: Session, org_id: str, token_id: str, now: datetime) -> bool:
+    """False when the org has no such token (another org's counts as none). Revoking twice
+    keeps the first time, so the record says when access really ended."""
+    token = session.scalar(
+        select(ScimToken).where(ScimToken.org_id == org_id, ScimToken.id == token_id)
+    )
+    if token is None:
+        return False
+    if token.revoked_at is None:
+        token.revoked_at = now
+        session.flush()
+    return True
+
+
+def touch_due(token: ScimToken, now: datetime) -> bool:
+    """Lets the caller skip the write transaction on most requests."""
+    return token.last_used_at is None or token.last_used_at < now - LAST_USED_RESOLUTION
+
+
+def touch_token(session: Session, token_id: str, now: datetime) -> None:
+    """Conditional, so concurrent requests with one token write it at most once a minute."""
+    session.execute(
+        update(ScimToken)
+        .where(
+            ScimToken.id == token_id,
+            or_(ScimToken.last_used_at.is_(None),
+                ScimToken.last_used_at < now - LAST_USED_RESOLUTION),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
     )

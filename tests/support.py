@@ -33,6 +33,7 @@ class Scim:
     client: FlaskClient
     token: str
     org_id: str
+    org_slug: str = ""
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
@@ -120,4 +121,54 @@ def assert_scim_error(response: Any, status: int, scim_type: str | None = None) 
     assert body["status"] == str(status)
     assert body.get("scimType") == scim_type
     assert body["detail"]
+    return body
+
+
+@dataclass
+class Admin:
+    """Admin API client for one org and role; `scim` provisions users in the same org."""
+
+    client: FlaskClient
+    token: str
+    scim: Scim
+
+    @property
+    def org_id(self) -> str:
+        return self.scim.org_id
+
+    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}", **(extra or {})}
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(f"/admin/v1{path}", headers=self._headers(), query_string=params)
+
+    def post(self, path: str, body: Any, headers: dict[str, str] | None = None) -> Any:
+        return self.client.post(f"/admin/v1{path}", json=body, headers=self._headers(headers))
+
+    def put(self, path: str, body: Any) -> Any:
+        return self.client.put(f"/admin/v1{path}", json=body, headers=self._headers())
+
+    def delete(self, path: str) -> Any:
+        return self.client.delete(f"/admin/v1{path}", headers=self._headers())
+
+    def as_role(self, role: str) -> Admin:
+        """The same org, seen by another role."""
+        token = admin_token(self.client.application, self.scim.org_slug, role)
+        return Admin(client=self.client, token=token, scim=self.scim)
+
+
+def admin_token(app: Any, slug: str, role: str, sub: str = "owner@example.com") -> str:
+    from app.admin.auth import issue_admin_token
+    from seats.clock import utcnow
+
+    return issue_admin_token(app.extensions["settings"], slug=slug, role=role, sub=sub,
+                             ttl_seconds=600, now=utcnow())
+
+
+def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status and body["code"] == code
+    assert body["type"] and body["title"] and body["detail"]
     return body

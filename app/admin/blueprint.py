@@ -8,12 +8,19 @@ from flask import Blueprint, Response, current_app, request
 
 from app.admin.auth import authenticate_admin
 from app.admin.problems import Problem, from_domain, problem_response
+from scim.errors import ScimError
 from seats.errors import SeatsError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/v1")
 bp.before_request(authenticate_admin)
 bp.register_error_handler(Problem, problem_response)
 bp.register_error_handler(SeatsError, lambda exc: problem_response(from_domain(exc)))
+bp.register_error_handler(
+    ScimError,
+    lambda exc: problem_response(
+        Problem(exc.status, "NOT_FOUND" if exc.status == 404 else "INVALID_REQUEST", exc.detail)
+    ),
+)
 
 
 def db() -> Any:

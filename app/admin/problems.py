@@ -54,6 +54,9 @@ _DOMAIN = {
 
 
 def from_domain(exc: seat_errors.SeatsError, **extra: Any) -> Problem:
+    if isinstance(exc, seat_errors.IdempotencyConflict):
+        status = 422 if exc.code == "IDEMPOTENCY_KEY_REUSED" else 409
+        return Problem(status, exc.code, str(exc), **extra)
     if isinstance(exc, seat_errors.QuoteUnusable):
         return Problem(409, exc.code, str(exc), **extra)
     for kind, (status, code) in _DOMAIN.items():

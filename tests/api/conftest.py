@@ -10,7 +10,7 @@ from app.factory import create_app
 from app.settings import Settings
 from seats import service
 from tests.conftest import NOW, OrgRef
-from tests.support import Scim
+from tests.support import Admin, Scim, admin_token
 
 
 @pytest.fixture(scope="session")
@@ -29,9 +29,26 @@ def make_scim(app: Flask, database: Database, make_org: Callable[..., OrgRef]) -
         org = make_org(seats, **contract)
         with database.transaction() as session:
             _, secret = service.issue_token(session, org.id, "test", NOW)
-        return Scim(client=app.test_client(), token=secret, org_id=org.id)
+        return Scim(client=app.test_client(), token=secret, org_id=org.id, org_slug=org.slug)
 
     return make
+
+
+@pytest.fixture
+def make_admin(make_scim: Callable[..., Scim]) -> Callable[..., Admin]:
+    """An admin API client (default: the primary owner) for a fresh org."""
+
+    def make(seats: int = 5, role: str = "primary_owner", **contract: object) -> Admin:
+        scim = make_scim(seats, **contract)
+        token = admin_token(scim.client.application, scim.org_slug, role)
+        return Admin(client=scim.client, token=token, scim=scim)
+
+    return make
+
+
+@pytest.fixture
+def owner(make_admin: Callable[..., Admin]) -> Admin:
+    return make_admin()
 
 
 @pytest.fixture
