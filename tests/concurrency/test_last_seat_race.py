@@ -3,37 +3,21 @@ workers, and on PostgreSQL also two separate servers) for the last seats. The se
 lives in the database transaction, so the outcome is exact whatever the interleaving."""
 from __future__ import annotations
 
-import multiprocessing
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 
 import pytest
 import requests
 
 from app.db import Database
 from seats import service
+from tests.concurrency.conftest import race
 from tests.conftest import NOW, OrgRef
-from tests.live_server import live_server
 from tests.support import PATCH_URN, USER_URN, assert_seat_invariant, snapshot
 
-PROCESSES = 8
 RACERS = 40
 FREE_SEATS = 10
 ROUNDS = 5
-
-
-@pytest.fixture(scope="module")
-def servers(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
-    """One server on SQLite; two on PostgreSQL (several servers against one database)."""
-    logs = tmp_path_factory.mktemp("server-logs")
-    count = 1 if database_url.startswith("sqlite") else 2
-    with live_server(database_url, log_path=logs / "a.log") as first:
-        if count == 1:
-            yield [first]
-            return
-        with live_server(database_url, log_path=logs / "b.log") as second:
-            yield [first, second]
 
 
 def _token(database: Database, org: OrgRef) -> str:
@@ -63,13 +47,6 @@ def _create(args: tuple[str, str, str, float]) -> int:
         timeout=60,
     )
     return response.status_code
-
-
-def _race(worker: Callable[[tuple[str, str, str, float]], int], jobs: list[tuple[str, str, str]]) -> list[int]:
-    start_at = time.time() + 1.0
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=PROCESSES, mp_context=context) as pool:
-        return list(pool.map(worker, [(*job, start_at) for job in jobs]))
 
 
 def _parked_users(base: str, token: str, count: int) -> list[str]:
@@ -108,7 +85,7 @@ def test_patch_activations_race_for_the_last_seats(
                       headers={"Authorization": f"Bearer {token}"}, timeout=30).raise_for_status()
     ids = _parked_users(base, token, RACERS)
     jobs = [(servers[i % len(servers)], token, user_id) for i, user_id in enumerate(ids)]
-    _assert_exact(database, org, _race(_activate, jobs), already_held=2)
+    _assert_exact(database, org, race(_activate, jobs), already_held=2)
 
 
 @pytest.mark.parametrize("round_no", range(ROUNDS))
@@ -118,6 +95,6 @@ def test_post_creations_race_for_the_last_seats(
     org = make_org(seats=FREE_SEATS)
     token = _token(database, org)
     jobs = [(servers[i % len(servers)], token, f"new{i}@example.com") for i in range(RACERS)]
-    statuses = _race(_create, jobs)
+    statuses = race(_create, jobs)
     _assert_exact(database, org, statuses, already_held=0)
     assert len(snapshot(database, org.id).users) == FREE_SEATS
