@@ -2,6 +2,7 @@
 serve | demo`. Configured by SCIM_* environment variables; errors print one line and exit 1."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -157,7 +158,7 @@ def renew_due() -> None:
 @click.argument("slug")
 @click.option("--issuer", required=True, help="The IdP's issuer (the ID tokens' iss).")
 @click.option("--audience", required=True, help="This app's client id at the IdP (aud).")
-@click.option("--jwks-file", type=click.Path(exists=True, dir_okay=False), default=None,
+@click.option("--jwks-file", type=click.Path(dir_okay=False), default=None,
               help="A JWK set of the IdP's public keys, stored in the database.")
 @click.option("--jwks-url", default=None, help="The IdP's JWKS endpoint, fetched and cached.")
 @_one_line_errors
@@ -170,6 +171,32 @@ def configure_sso(slug: str, issuer: str, audience: str, jwks_file: str | None,
         configure_provider(session, org_id, issuer=issuer, audience=audience, jwks=jwks,
                            jwks_url=jwks_url)
     click.echo(f"SSO configured for {slug}: POST /sso/v1/orgs/{slug}/signin")
+
+
+@main.command("deliver-events")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+              help="Seconds between polls.")
+@_one_line_errors
+def deliver_events(once: bool, interval: float) -> None:
+    """Send due usage events to the orgs' webhooks (and emit renewal reminders and refusal
+    digests). Several deliverers may run at once; each event is sent at least once."""
+    from app.delivery import drain, run_forever, sweep_notices
+
+    db = Database(_settings().database_url)
+    try:
+        if once:
+            now = utcnow()
+            notices = sweep_notices(db, now)
+            report = drain(db, now)
+            click.echo(f"{notices} notice(s) emitted; {report.delivered} delivered, "
+                       f"{report.failed} failed, {report.not_sent} not sent")
+        else:
+            logging.basicConfig(level=logging.INFO,
+                                format="%(asctime)s %(levelname)s %(name)s %(message)s")
+            run_forever(db, interval)
+    finally:
+        db.dispose()
 
 
 @main.command("demo")

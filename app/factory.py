@@ -6,9 +6,12 @@ import logging
 from flask import Flask
 
 from app import errors, scim_api
+from app import sso
+from app import metrics
 from app.admin import routes as admin_routes
 from app.db import Database
 from app.settings import Settings
+from seats import money
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -17,8 +20,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SECRET_KEY"] = settings.secret_key
     app.extensions["settings"] = settings
     app.extensions["db"] = Database(settings.database_url)
+    app.add_template_filter(money.format_amount, "money")
     app.register_blueprint(scim_api.bp)
     app.register_blueprint(admin_routes.bp)
+    app.register_blueprint(sso.bp)
     errors.register(app)
+    metrics.register(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     return app
