@@ -61,3 +61,54 @@ class UserValueRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
 
     user: Mapped[UserRow] = relationship(back_populates="values")
+
+
+class GroupRow(Base):
+    """A SCIM group. Members live in their own table so that one membership change is one
+    row written, never a read-modify-write of a list that concurrent PATCHes would race on."""
+
+    __tablename__ = "scim_groups"
+    __table_args__ = (
+        Index("ix_scim_groups_org_display_name", "org_id", "display_name_norm"),
+        Index("ix_scim_groups_org_external_id", "org_id", "external_id"),
+        Index("ix_scim_groups_org_created", "org_id", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    display_name: Mapped[str] = mapped_column(String(255))
+    display_name_norm: Mapped[str] = mapped_column(String(255))
+    external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_modified_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class GroupMemberRow(Base):
+    """One direct member (a user or a group) of a group."""
+
+    __tablename__ = "scim_group_members"
+    __table_args__ = (Index("ix_scim_group_members_member", "org_id", "member_id"),)
+
+    group_id: Mapped[str] = mapped_column(
+        ForeignKey("scim_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    member_type: Mapped[str] = mapped_column(String(8))  # User | Group
+
+
+class OAuthClientRow(Base):
+    """An OAuth 2.0 client-credentials client of one org (RFC 6749 §4.4). Only the SHA-256
+    of its high-entropy secret is kept."""
+
+    __tablename__ = "oauth_clients"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
