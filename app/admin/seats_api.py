@@ -8,52 +8,117 @@ from flask import Response, current_app, g, render_template, request
 
 from app.admin.auth import require_role
 from app.admin.blueprint import bp, db, json_body, json_response
-from app.admin.problems import Problem, from_domain, problem_response
-from app.admin.render import invoice_json, purchase_json, quote_json, seats_json
-from app.settings import Settings
+from app.admin.problems import Problem, from_domain
+from app.admin.schemas import (
+    AddSeatsSchema,
+    InvoiceListSchema,
+    InvoiceSchema,
+    PurchaseRequestSchema,
+    PurchaseSchema,
+    QuoteSchema,
+    ReassignmentRequestSchema,
+    ReassignmentSchema,
+    RenewalSchema,
+    SeatsSchema,
+    SeatTotalSchema,
+    load,
+)
 from scim import directory
-from seats import commerce, idempotency, invoices, renewal, service
+from seats import commerce, idempotency, invoices, service
 from seats.clock import utcnow
 from seats.errors import QuoteUnusable, SeatsError
 from seats.models import Contract, SeatPool
 from seats.terms import term_end
 
-
-def _settings() -> Settings:
-    return current_app.extensions["settings"]
+OWNER = "primary_owner"
+MANAGERS = (OWNER, "admin")
 
 
 @bp.get("/seats")
 def get_seats() -> Response:
+    """The seats card: counts, term and contract in one read.
+    ---
+    get:
+      summary: Seat pool and contract of the org
+      tags: [Seats]
+      responses:
+        200:
+          description: Counts, term, price and what a renewal today would buy.
+          content:
+            application/json:
+              schema: SeatsSchema
+    """
     with db().transaction(write=False) as session:
         pool = session.get_one(SeatPool, g.org_id)
         contract = session.get_one(Contract, g.org_id)
-        return json_response(seats_json(pool, contract))
+        seats = {
+            "total": pool.total, "assigned": pool.assigned, "free": pool.free,
+            "term_start": contract.term_start, "term_end": term_end(contract.term_start),
+            "currency": contract.currency, "unit_price_minor": contract.unit_price_minor,
+            "proration": contract.proration, "auto_renew": contract.auto_renew,
+            "minimum_seats": contract.minimum_seats,
+            "renewal_quantity_if_today": contract.renewal_quantity(pool.assigned),
+        }
+    return json_response(SeatsSchema().dump(seats))
 
 
 @bp.put("/seats")
-@require_role("primary_owner")
+@require_role(OWNER)
 def put_seats() -> Response:
-    """Seats are bought through quotes, never set; a lower total is refused outright."""
-    requested = json_body().get("total")
+    """Seats are bought through quotes, never set; a lower total is refused outright.
+    ---
+    put:
+      summary: Refused; seats are added through quotes and purchases
+      tags: [Seats]
+      requestBody:
+        content:
+          application/json:
+            schema: SeatTotalSchema
+      responses:
+        400: InvalidInput
+        403: Forbidden
+    """
+    requested = load(SeatTotalSchema(), json_body(), "INVALID_BODY")["total"]
     with db().transaction(write=False) as session:
         total = session.get_one(SeatPool, g.org_id).total
-    if isinstance(requested, int) and not isinstance(requested, bool) and requested < total:
+    if requested < total:
         raise Problem(400, "SEAT_REDUCTION_NOT_ALLOWED",
                       "seats cannot be removed during a term; reassign them instead")
     raise Problem(400, "PURCHASE_REQUIRED",
                   "add seats with POST /admin/v1/seats/quotes, then POST /admin/v1/seats/purchases")
 
 
-@bp.post("/seats/quotes")
-@require_role("primary_owner", "admin")
-def create_quote() -> tuple[Response, int] | Response:
-    add_seats = commerce.parse_add_seats(
-        json_body().get("add_seats"), _settings().max_seats_per_purchase
-    )
+def _preview(add_seats: int) -> dict[str, Any]:
     with db().transaction() as session:
         quote = commerce.preview_top_up(session, g.org_id, add_seats, actor=g.actor, now=utcnow())
-    return json_response(quote_json(quote), 201)
+        return QuoteSchema().dump(quote)
+
+
+@bp.post("/seats/quotes")
+@require_role(*MANAGERS)
+def create_quote() -> Response:
+    """A priced preview: nothing is bought until a primary owner confirms it.
+    ---
+    post:
+      summary: Price adding seats for the rest of the term
+      tags: [Seats]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: AddSeatsSchema
+      responses:
+        201:
+          description: The quote, valid until `valid_until`.
+          content:
+            application/json:
+              schema: QuoteSchema
+        400: InvalidInput
+        403: Forbidden
+    """
+    raw = load(AddSeatsSchema(), json_body(), "INVALID_ADD_SEATS")["add_seats"]
+    maximum = current_app.extensions["settings"].max_seats_per_purchase
+    return json_response(_preview(commerce.parse_add_seats(raw, maximum)), 201)
 
 
 def _idempotency_key() -> str:
@@ -65,19 +130,13 @@ def _idempotency_key() -> str:
     return key
 
 
-def _fresh_quote(add_seats: int) -> dict[str, Any]:
-    with db().transaction() as session:
-        quote = commerce.preview_top_up(session, g.org_id, add_seats, actor=g.actor, now=utcnow())
-        return quote_json(quote)
-
-
 def _refusal(exc: SeatsError, quote_id: str) -> idempotency.StoredResponse:
     """A refused purchase, as stored for replays; stale or expired quotes carry a fresh one."""
     extra: dict[str, Any] = {}
     if isinstance(exc, QuoteUnusable):
         with db().transaction(write=False) as session:
             add_seats = commerce.quote_seats(session, g.org_id, quote_id)
-        extra["fresh_quote"] = _fresh_quote(add_seats)
+        extra["fresh_quote"] = _preview(add_seats)
     problem = from_domain(exc, **extra)
     return idempotency.StoredResponse(problem.status, problem.to_dict())
 
@@ -91,49 +150,116 @@ def _stored_response(stored: idempotency.StoredResponse, replayed: bool) -> Resp
     return response
 
 
+def _confirm(key: str, quote_id: str) -> idempotency.StoredResponse:
+    """The purchase and its stored response commit together; a refusal is stored after
+    the refused transaction rolled back; anything unexpected frees the key for a retry."""
+    try:
+        with db().transaction() as session:
+            purchase = commerce.confirm_top_up(session, g.org_id, quote_id, actor=g.actor,
+                                               now=utcnow())
+            stored = idempotency.StoredResponse(201, PurchaseSchema().dump(purchase))
+            idempotency.finish(session, g.org_id, key, stored, utcnow())
+        return stored
+    except SeatsError as exc:
+        stored = _refusal(exc, quote_id)
+        with db().transaction() as session:
+            idempotency.finish(session, g.org_id, key, stored, utcnow())
+        return stored
+    except BaseException:
+        with db().transaction() as session:
+            idempotency.release(session, g.org_id, key)
+        raise
+
+
 @bp.post("/seats/purchases")
-@require_role("primary_owner")
+@require_role(OWNER)
 def create_purchase() -> Response:
+    """Confirms a quote. The Idempotency-Key makes a retried or double-clicked request buy
+    once: a replay gets the stored response.
+    ---
+    post:
+      summary: Buy the seats of a quote (primary owner only)
+      tags: [Seats]
+      parameters:
+        - in: header
+          name: Idempotency-Key
+          required: true
+          schema: {type: string, maxLength: 255}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: PurchaseRequestSchema
+      responses:
+        201:
+          description: Seats added and the invoice issued.
+          content:
+            application/json:
+              schema: PurchaseSchema
+        400: InvalidInput
+        403: Forbidden
+        404: NotFound
+        409: Conflict
+        422: Unprocessable
+    """
     key = _idempotency_key()
     body = json_body()
-    quote_id = body.get("quote_id")
-    if not isinstance(quote_id, str) or not quote_id:
-        raise Problem(400, "INVALID_BODY", "quote_id is required")
+    quote_id = load(PurchaseRequestSchema(), body, "INVALID_BODY")["quote_id"]
     fingerprint = idempotency.fingerprint("POST", request.path, body)
     with db().transaction() as session:
         stored = idempotency.claim(session, g.org_id, key, fingerprint, utcnow())
     if stored is not None:
         return _stored_response(stored, replayed=True)
-    try:
-        with db().transaction() as session:
-            purchase = commerce.confirm_top_up(session, g.org_id, quote_id, actor=g.actor, now=utcnow())
-            stored = idempotency.StoredResponse(201, purchase_json(purchase))
-            idempotency.finish(session, g.org_id, key, stored, utcnow())
-    except SeatsError as exc:
-        stored = _refusal(exc, quote_id)
-        with db().transaction() as session:
-            idempotency.finish(session, g.org_id, key, stored, utcnow())
-    except BaseException:
-        with db().transaction() as session:
-            idempotency.release(session, g.org_id, key)
-        raise
-    return _stored_response(stored, replayed=False)
+    return _stored_response(_confirm(key, quote_id), replayed=False)
 
 
 @bp.get("/invoices")
 def list_invoices() -> Response:
+    """Newest first.
+    ---
+    get:
+      summary: Invoices of the org
+      tags: [Invoices]
+      responses:
+        200:
+          description: Every invoice with its lines.
+          content:
+            application/json:
+              schema: InvoiceListSchema
+    """
     with db().transaction(write=False) as session:
-        return json_response({"invoices": [invoice_json(i) for i in invoices.list_invoices(session, g.org_id)]})
+        found = invoices.list_invoices(session, g.org_id)
+        return json_response(InvoiceListSchema().dump({"invoices": found}))
 
 
 @bp.get("/invoices/<number>")
 def get_invoice(number: str) -> Response | str:
+    """`INV-000001` as JSON, `INV-000001.html` as a printable page.
+    ---
+    get:
+      summary: One invoice (append .html for a printable page)
+      tags: [Invoices]
+      parameters:
+        - in: path
+          name: number
+          required: true
+          schema: {type: string, example: INV-000001}
+      responses:
+        200:
+          description: The invoice.
+          content:
+            application/json:
+              schema: InvoiceSchema
+            text/html:
+              schema: {type: string}
+        404: NotFound
+    """
     printable = number.endswith(".html")
     with db().transaction(write=False) as session:
         invoice = invoices.by_number(session, g.org_id, number.removesuffix(".html"))
         if invoice is None:
             raise Problem(404, "INVOICE_NOT_FOUND", f"no invoice {number} in this organisation")
-        document = invoice_json(invoice)
+        document = InvoiceSchema().dump(invoice)
     if printable:
         return render_template("invoice.html", invoice=document, org=g.admin.org_slug)
     return json_response(document)
@@ -141,33 +267,59 @@ def get_invoice(number: str) -> Response | str:
 
 @bp.get("/renewal")
 def get_renewal() -> Response:
+    """What the next renewal would buy and cost if the term ended today.
+    ---
+    get:
+      summary: Expected renewal
+      tags: [Seats]
+      responses:
+        200:
+          description: Date, quantity and amount.
+          content:
+            application/json:
+              schema: RenewalSchema
+    """
     with db().transaction(write=False) as session:
         pool = session.get_one(SeatPool, g.org_id)
         contract = session.get_one(Contract, g.org_id)
-        quantity = renewal.renewal_quantity(contract, pool.assigned)
-        return json_response({
-            "date": term_end(contract.term_start).isoformat(),
-            "auto_renew": contract.auto_renew,
-            "quantity": quantity,
-            "unit_price_minor": contract.unit_price_minor,
-            "amount_minor": quantity * contract.unit_price_minor,
-            "currency": contract.currency,
-        })
+        quantity = contract.renewal_quantity(pool.assigned)
+        expected = {
+            "date": term_end(contract.term_start), "auto_renew": contract.auto_renew,
+            "quantity": quantity, "unit_price_minor": contract.unit_price_minor,
+            "amount_minor": quantity * contract.unit_price_minor, "currency": contract.currency,
+        }
+    return json_response(RenewalSchema().dump(expected))
 
 
 @bp.post("/seats/reassignments")
-@require_role("primary_owner", "admin")
-def reassign() -> tuple[Response, int] | Response:
-    body = json_body()
-    from_id, to_id = body.get("from_user_id"), body.get("to_user_id")
-    if not (isinstance(from_id, str) and isinstance(to_id, str)):
-        raise Problem(400, "INVALID_BODY", "from_user_id and to_user_id are required")
+@require_role(*MANAGERS)
+def reassign() -> Response:
+    """Moves a seat from an active user to an inactive one; works on a full pool.
+    ---
+    post:
+      summary: Reassign a seat
+      tags: [Seats]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: ReassignmentRequestSchema
+      responses:
+        200:
+          description: Both users and the unchanged seat counts.
+          content:
+            application/json:
+              schema: ReassignmentSchema
+        400: InvalidInput
+        403: Forbidden
+        404: NotFound
+        409: Conflict
+    """
+    body = load(ReassignmentRequestSchema(), json_body(), "INVALID_BODY")
     ctx = directory.WriteContext(org_id=g.org_id, actor=g.actor, now=utcnow())
     with db().transaction() as session:
-        source, target = directory.reassign_seat(session, from_id, to_id, ctx)
+        source, target = directory.reassign_seat(session, body["from_user_id"], body["to_user_id"], ctx)
         counts = service.seat_counts(session, g.org_id)
-    return json_response({
-        "from_user": {"id": source.id, "userName": source.user_name, "active": source.active},
-        "to_user": {"id": target.id, "userName": target.user_name, "active": target.active},
-        "seats": {"total": counts.total, "assigned": counts.assigned, "free": counts.free},
-    })
+    moved = {"from_user": source, "to_user": target,
+             "seats": {"total": counts.total, "assigned": counts.assigned, "free": counts.free}}
+    return json_response(ReassignmentSchema().dump(moved))

@@ -1,0 +1,124 @@
+"""The admin API's OpenAPI document, generated from the code at request time.
+
+How to document a new admin route (any module that attaches views to the admin blueprint):
+1. Put its marshmallow schemas in app/admin/schemas.py (class names end in `Schema` and are
+   unique; the component is the class name without `Schema`). Use them in the view, too, so
+   the document describes what the code does.
+2. End the view's docstring with YAML after a `---` line, keyed by the lower-case HTTP method:
+
+       @bp.get("/seats")
+       def get_seats() -> Response:
+           '''Why this view exists, in prose.
+           ---
+           get:
+             summary: Seat counts of the org
+             tags: [Seats]
+             responses:
+               200:
+                 description: Total, assigned and free seats.
+                 content:
+                   application/json:
+                     schema: SeatCountsSchema
+               403: Forbidden
+           '''
+
+   Name schemas by class name; query parameters may be a whole schema
+   (`- in: query` + `schema: XQuerySchema`); path parameters are listed by hand. Problem
+   responses are named by the components below (InvalidInput, Forbidden, NotFound; add
+   one to PROBLEM_RESPONSES when a new status is needed). 401 is added here to every
+   operation that does not say `security: []`: the blueprint's token check guards them all.
+3. Nothing to register: every endpoint of the admin blueprint is found through the app's
+   url_map. tests/api/test_admin_openapi.py fails for a route with no documented response.
+
+The document itself is served without authentication, so that tools can fetch it before
+anyone has a token; it is registered on the app, outside the blueprint's auth hook.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from apispec import APISpec, BasePlugin
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec_webframeworks.flask import FlaskPlugin
+from flask import Flask, Response, current_app
+from flask.sansio.blueprints import BlueprintSetupState
+
+from app.admin.blueprint import bp, json_response
+from app.admin.problems import PROBLEM_MEDIA_TYPE
+from app.admin.schemas import ProblemSchema
+
+BEARER_AUTH = "bearerAuth"
+PROBLEM_RESPONSES = {
+    "InvalidInput": "The request is malformed; `errors` names each bad field.",
+    "Unauthenticated": "No valid admin token.",
+    "Forbidden": "The token's role may not do this.",
+    "NotFound": "No such resource in the caller's org.",
+    "Conflict": "The state changed or the request is already running; `code` says which.",
+    "Unprocessable": "The Idempotency-Key was used with a different request.",
+}
+
+
+class _AuthenticatedResponses(BasePlugin):
+    """Adds 401 to each documented operation that does not opt out of security, so no
+    docstring has to repeat what the blueprint guarantees."""
+
+    def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None,
+                         **kwargs: Any) -> None:
+        for operation in (operations or {}).values():
+            if not isinstance(operation, dict) or operation.get("security") == []:
+                continue
+            responses = operation.get("responses")
+            if responses and not {401, "401"} & responses.keys():
+                responses[401] = "Unauthenticated"
+
+
+def _admin_views(app: Flask) -> list[Callable[..., Any]]:
+    """Every view of the admin blueprint (nested ones too), in URL order for a stable diff."""
+    rules = sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule)
+    endpoints = dict.fromkeys(r.endpoint for r in rules if r.endpoint.startswith(f"{bp.name}."))
+    return [app.view_functions[endpoint] for endpoint in endpoints]
+
+
+def build_spec(app: Flask) -> dict[str, Any]:
+    spec = APISpec(
+        title="scim-seats admin API",
+        version="1",
+        openapi_version="3.0.3",
+        plugins=[FlaskPlugin(), MarshmallowPlugin(), _AuthenticatedResponses()],
+        info={"description": "Seats, SCIM tokens, directory and audit log of one organisation: "
+                             "the one named in the caller's token."},
+        security=[{BEARER_AUTH: []}],
+    )
+    spec.components.security_scheme(
+        BEARER_AUTH, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    for name, description in PROBLEM_RESPONSES.items():
+        spec.components.response(name, {
+            "description": description,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": ProblemSchema}},
+        })
+    for view in [*_admin_views(app), openapi_document]:
+        spec.path(view=view, app=app)
+    return spec.to_dict()
+
+
+def openapi_document() -> Response:
+    """Built per request: it is fetched rarely and then always matches the running routes.
+    ---
+    get:
+      summary: This OpenAPI document
+      tags: [Meta]
+      security: []
+      responses:
+        200:
+          description: OpenAPI 3.0 document of the admin API.
+    """
+    return json_response(build_spec(current_app))
+
+
+@bp.record_once
+def _serve_outside_the_auth_hook(state: BlueprintSetupState) -> None:
+    state.app.add_url_rule(
+        f"{state.url_prefix}/openapi.json", endpoint="admin_openapi", view_func=openapi_document
+    )

@@ -1,0 +1,302 @@
+"""Marshmallow schemas of the admin API. They validate what comes in and shape what goes out,
+and the OpenAPI document is generated from them (app/admin/openapi.py), so the documentation
+cannot drift from the behaviour. View docstrings name these classes; marshmallow finds them
+by class name, so every class name here must be unique in the process."""
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
+
+from app.admin.problems import Problem
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+def load(schema: Schema, data: Mapping[str, Any], code: str) -> dict[str, Any]:
+    """The validated input, or a 400 problem that names every bad field at once, so a
+    client fixes its request in one round. A field may carry its own `problem_code` in
+    its metadata when clients need to tell its failure apart (a stale cursor, say)."""
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        errors = exc.normalized_messages()
+        codes = [schema.fields[name].metadata.get("problem_code") for name in errors
+                 if name in schema.fields]
+        detail = "; ".join(f"{name}: {_sentence(messages)}" for name, messages in errors.items())
+        raise Problem(400, next(filter(None, codes), code), detail, errors=errors) from exc
+
+
+def _sentence(messages: Any) -> str:
+    return " ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
+
+
+class UtcTimestamp(fields.DateTime):
+    """ISO 8601 in UTC with a `Z`, the form every admin API timestamp takes."""
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any,
+                   **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a page sorted by (created_at, id) ended: the sort key of its last row."""
+
+    created_at: datetime
+    id: str
+
+
+class Cursor(fields.String):
+    """A keyset position as an opaque page token (base64url JSON). Opaque, so the sort key
+    can change without breaking clients; validated, because clients send it back. It is not
+    signed: a forged one only moves the page start within the caller's own org. A string on
+    the wire (and in the OpenAPI document), a Position in Python: hence the type ignores."""
+
+    def _serialize(self, value: Position | None, attr: str | None, obj: Any,  # type: ignore[override]
+                   **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        raw = json.dumps([value.created_at.isoformat(), value.id]).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def _deserialize(self, value: Any, attr: str | None,  # type: ignore[override]
+                     data: Mapping[str, Any] | None, **kwargs: Any) -> Position:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            created_at, row_id = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+            position = Position(datetime.fromisoformat(created_at), row_id)
+        except (ValueError, TypeError) as exc:
+            raise ValidationError("not a cursor issued by this API") from exc
+        if position.created_at.tzinfo is None or not isinstance(position.id, str):
+            raise ValidationError("not a cursor issued by this API")
+        return position
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem document; `code` is the stable thing to branch on."""
+
+    class Meta:
+        unknown = INCLUDE  # some problems carry more, e.g. a fresh quote with QUOTE_STALE
+
+    type = fields.String(metadata={"format": "uri"})
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    code = fields.String(metadata={"example": "FORBIDDEN"})
+    errors = fields.Dict(metadata={"description": "Invalid input only: messages per field."})
+
+
+class PageQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # proxies and consoles add cache busters; they are not errors
+
+    limit = fields.Integer(load_default=DEFAULT_LIMIT,
+                           validate=validate.Range(min=1, max=MAX_LIMIT),
+                           metadata={"description": f"Page size, 1 to {MAX_LIMIT}."})
+
+
+class TokenCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255),
+                         metadata={"description": "A label, e.g. the IdP that will use it."})
+
+
+class TokenSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    created_at = UtcTimestamp()
+    last_used_at = UtcTimestamp(allow_none=True, metadata={
+        "description": "Kept to the minute: updated at most once a minute per token."})
+    revoked_at = UtcTimestamp(allow_none=True)
+
+
+class TokenListSchema(Schema):
+    tokens = fields.List(fields.Nested(TokenSchema))
+
+
+class TokenCreatedSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    created_at = UtcTimestamp()
+    token = fields.String(metadata={"description": "The bearer secret. Shown this once only."})
+
+
+class UsersQuerySchema(PageQuerySchema):
+    seat = fields.String(validate=validate.OneOf(["held", "free"]), metadata={
+        "description": "`held`: users holding a seat; `free`: users holding none."})
+    cursor = Cursor(metadata={"problem_code": "INVALID_CURSOR",
+                              "description": "`next_cursor` of the previous page."})
+
+
+class DirectoryUserSchema(Schema):
+    id = fields.String()
+    userName = fields.String(attribute="user_name")
+    displayName = fields.String(attribute="data.displayName", allow_none=True, dump_default=None)
+    active = fields.Boolean()
+    seat = fields.Function(
+        lambda user: "held" if user.active else "none",  # spec: assigned seats = active users
+        metadata={"type": "string", "enum": ["held", "none"]},
+    )
+
+
+class UserPageSchema(Schema):
+    users = fields.List(fields.Nested(DirectoryUserSchema))
+    next_cursor = Cursor(allow_none=True, metadata={"description": "Null on the last page."})
+
+
+class AuditQuerySchema(PageQuerySchema):
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0),
+                           metadata={"description": "Only entries with a greater id."})
+    action = fields.String(validate=validate.Length(min=1, max=64),
+                           metadata={"example": "seat.refused"})
+
+
+class AuditEntrySchema(Schema):
+    id = fields.Integer()
+    at = UtcTimestamp()
+    actor = fields.String()
+    action = fields.String()
+    subject = fields.String(allow_none=True)
+    total_before = fields.Integer()
+    total_after = fields.Integer()
+    assigned_before = fields.Integer()
+    assigned_after = fields.Integer()
+    detail = fields.String(allow_none=True)
+
+
+class AuditPageSchema(Schema):
+    entries = fields.List(fields.Nested(AuditEntrySchema))
+    next_after = fields.Integer(metadata={
+        "description": "Pass as `after` to continue; equals `after` when nothing new arrived, "
+                       "so tailing the log is the same request every time."})
+
+
+class SeatsSchema(Schema):
+    total = fields.Integer(metadata={"description": "Seats bought for the current term."})
+    assigned = fields.Integer(metadata={"description": "Seats held by active users."})
+    free = fields.Integer()
+    term_start = fields.Date()
+    term_end = fields.Date(metadata={"description": "Exclusive end of the current term."})
+    currency = fields.String(metadata={"example": "USD"})
+    unit_price_minor = fields.Integer(metadata={"description": "Annual price per seat, minor units."})
+    proration = fields.String(metadata={"enum": ["monthly", "monthly_daily", "daily"]})
+    auto_renew = fields.Boolean()
+    minimum_seats = fields.Integer()
+    renewal_quantity_if_today = fields.Integer(
+        metadata={"description": "max(minimum_seats, assigned): what a renewal now would buy."}
+    )
+
+
+class SeatTotalSchema(Schema):
+    total = fields.Integer(required=True)
+
+
+class AddSeatsSchema(Schema):
+    add_seats = fields.Raw(required=True, metadata={
+        "type": "integer", "minimum": 1,
+        "description": "Whole number of seats to add (1 to the per-purchase maximum).",
+    })
+
+
+class TermSchema(Schema):
+    start = fields.Date()
+    end = fields.Date()
+
+
+class QuoteSchema(Schema):
+    id = fields.String()
+    term = fields.Method("_term", metadata={"type": "object"})
+    period_start = fields.Date(metadata={"description": "The purchase day: paid from here."})
+    proration = fields.String()
+    remaining_months = fields.Integer(allow_none=True)
+    remaining_days = fields.Integer(allow_none=True)
+    days_in_period = fields.Integer(allow_none=True)
+    add_seats = fields.Integer()
+    seats_before = fields.Integer()
+    seats_after = fields.Integer()
+    unit_price_minor = fields.Integer()
+    amount_minor = fields.Integer()
+    currency = fields.String()
+    created_at = UtcTimestamp()
+    valid_until = UtcTimestamp()
+
+    def _term(self, quote: Any) -> dict[str, Any]:
+        return TermSchema().dump({"start": quote.term_start, "end": quote.term_end})
+
+
+class PurchaseRequestSchema(Schema):
+    quote_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
+class InvoiceLineSchema(Schema):
+    description = fields.String()
+    quantity = fields.Integer()
+    unit_price_minor = fields.Integer()
+    period = fields.Method("_period", metadata={"type": "object"})
+    months = fields.Integer(allow_none=True)
+    days = fields.Integer(allow_none=True)
+    amount_minor = fields.Integer()
+
+    def _period(self, line: Any) -> dict[str, Any]:
+        return TermSchema().dump({"start": line.period_start, "end": line.period_end})
+
+
+class InvoiceSchema(Schema):
+    number = fields.String(metadata={"example": "INV-000001"})
+    kind = fields.String(metadata={"enum": ["seat_purchase", "renewal"]})
+    issued_at = UtcTimestamp()
+    currency = fields.String()
+    total_minor = fields.Integer()
+    lines = fields.List(fields.Nested(InvoiceLineSchema))
+
+
+class InvoiceListSchema(Schema):
+    invoices = fields.List(fields.Nested(InvoiceSchema))
+
+
+class PurchaseDetailSchema(Schema):
+    quote_id = fields.String(attribute="quote.id")
+    add_seats = fields.Integer(attribute="quote.add_seats")
+    seats_before = fields.Integer()
+    seats_after = fields.Integer()
+    amount_minor = fields.Integer(attribute="quote.amount_minor")
+    currency = fields.String(attribute="quote.currency")
+
+
+class PurchaseSchema(Schema):
+    purchase = fields.Function(lambda p: PurchaseDetailSchema().dump(p), metadata={"type": "object"})
+    invoice = fields.Nested(InvoiceSchema)
+
+
+class RenewalSchema(Schema):
+    date = fields.Date(metadata={"description": "When the current term ends and renews."})
+    auto_renew = fields.Boolean()
+    quantity = fields.Integer()
+    unit_price_minor = fields.Integer()
+    amount_minor = fields.Integer()
+    currency = fields.String()
+
+
+class ReassignmentRequestSchema(Schema):
+    from_user_id = fields.String(required=True)
+    to_user_id = fields.String(required=True)
+
+
+class SeatHolderSchema(Schema):
+    id = fields.String()
+    userName = fields.String(attribute="user_name")
+    active = fields.Boolean()
+
+
+class ReassignmentSchema(Schema):
+    from_user = fields.Nested(SeatHolderSchema)
+    to_user = fields.Nested(SeatHolderSchema)
+    seats = fields.Dict()
