@@ -1,6 +1,10 @@
 """gunicorn embedded, so `scim-seats serve` needs no separate config file."""
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -21,7 +25,17 @@ class _Server(BaseApplication):  # type: ignore[misc]
         return create_app()
 
 
+def _share_metrics_between_workers() -> None:
+    """Each worker counts its own requests; a directory shared by the workers lets /metrics
+    sum them (prometheus_client multiprocess mode). Set before any worker is forked."""
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        path = tempfile.mkdtemp(prefix="scim-seats-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
+
+
 def run_gunicorn(*, host: str, port: int, workers: int) -> None:
+    _share_metrics_between_workers()
     _Server(
         {
             "bind": f"{host}:{port}",

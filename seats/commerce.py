@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from seats import audit, invoices, money, service
+from seats import audit, events, invoices, money, service
 from seats.audit import SeatCounts
 from seats.errors import (
     InvalidTopUp,
@@ -167,4 +167,8 @@ def confirm_top_up(session: Session, org_id: str, quote_id: str, *, actor: str,
     )
     audit.record(session, pool, action="seats.purchased", actor=actor, subject=invoice.number,
                  before=before, now=now, detail=f"quote {quote.id}")
+    events.emit(session, org_id, events.SEATS_PURCHASED, {
+        "seats_added": quote.add_seats, "total_before": before.total, "total_after": pool.total,
+        "invoice_id": invoice.id, "invoice_number": invoice.number, "purchased_by": actor,
+    }, now)
     return Purchase(quote=quote, invoice=invoice, seats_before=before.total, seats_after=pool.total)

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from seats import events
 from seats.models import Invoice, InvoiceLine
 
 
@@ -66,6 +67,10 @@ def issue(
     )
     session.add(invoice)
     session.flush()
+    events.emit(session, org_id, events.INVOICE_ISSUED, {
+        "invoice_id": invoice.id, "invoice_number": invoice.number, "kind": kind,
+        "currency": currency, "total_minor": invoice.total_minor,
+    }, now)
     return invoice
 
 

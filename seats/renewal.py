@@ -9,16 +9,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from seats import audit, invoices
+from seats import audit, events, invoices
 from seats.audit import SeatCounts
 from seats.models import Contract, SeatPool
 from seats.terms import TERM_MONTHS, term_end
 
 RENEWAL_ACTOR = "system:renewal"
-
-
-def renewal_quantity(contract: Contract, assigned: int) -> int:
-    return max(contract.minimum_seats, assigned)
 
 
 def due_org_ids(session: Session, now: datetime) -> list[str]:
@@ -47,7 +43,7 @@ def roll_over_if_due(session: Session, pool: SeatPool, now: datetime) -> int:
 def _renew_once(session: Session, pool: SeatPool, contract: Contract, now: datetime) -> None:
     before = SeatCounts.of(pool)
     start = term_end(contract.term_start)
-    quantity = renewal_quantity(contract, pool.assigned)
+    quantity = contract.renewal_quantity(pool.assigned)
     contract.term_start = start
     pool.total = quantity
     invoice = invoices.issue(
@@ -73,3 +69,5 @@ def _renew_once(session: Session, pool: SeatPool, contract: Contract, now: datet
         session, pool, action="term.renewed", actor=RENEWAL_ACTOR, subject=invoice.number,
         before=before, now=now, detail=f"term {start} to {term_end(start)}",
     )
+    if pool.total > 0 and pool.free == 0:  # renewed at exactly the seats in use
+        events.emit(session, pool.org_id, events.SEATS_EXHAUSTED, events.counts(pool), now)

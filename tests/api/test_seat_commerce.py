@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.db import Database
 from seats import idempotency
 from seats.clock import utcnow
-from seats.models import Contract, Invoice, Quote
+from seats.models import Contract, Invoice, OutboxEvent, Quote
 from seats.money import round_half_up
 from seats.proration import prorate
 from tests.support import Admin, assert_problem, snapshot
@@ -255,3 +255,25 @@ def test_renewal_preview(make_admin: Callable[..., Admin]) -> None:
         admin.scim.create(f"u{i}")
     body = admin.get("/renewal").get_json()
     assert (body["quantity"], body["amount_minor"], body["currency"]) == (4, 120_000, "USD")
+
+
+def _event_types(database: Database, org_id: str) -> list[str]:
+    with database.transaction(write=False) as session:
+        return list(session.scalars(
+            select(OutboxEvent.event_type).where(OutboxEvent.org_id == org_id).order_by(OutboxEvent.id)
+        ))
+
+
+def test_a_purchase_emits_purchased_and_invoice_events_and_a_refusal_none(
+    owner: Admin, database: Database
+) -> None:
+    a, b = quote(owner, 1), quote(owner, 1)
+    assert buy(owner, a["id"], "ev-1").status_code == 201
+    assert _event_types(database, owner.org_id) == ["invoice.issued", "seats.purchased"]
+    assert buy(owner, b["id"], "ev-2").status_code == 409  # stale: nothing bought, no event
+    assert _event_types(database, owner.org_id) == ["invoice.issued", "seats.purchased"]
+    with database.transaction(write=False) as session:
+        payload = session.scalars(select(OutboxEvent.payload).where(
+            OutboxEvent.org_id == owner.org_id, OutboxEvent.event_type == "seats.purchased")).one()
+    assert (payload["seats_added"], payload["total_before"], payload["total_after"]) == (1, 5, 6)
+    assert payload["invoice_number"] == "INV-000001"

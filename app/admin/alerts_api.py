@@ -1,0 +1,127 @@
+"""Where and when the caller's org hears about its seat usage: the threshold for `seats.low`
+and the webhook that receives every usage event.
+
+PUT replaces `threshold_percent` and `webhook_url` (both required). `webhook_secret` is
+write-only: absent keeps the stored one, a string of 16 to 255 characters replaces it, null
+clears it. A webhook URL always needs a secret, since every delivery is signed. GET says
+only whether a secret is set. The schemas live here, not in schemas.py, because nothing
+else uses them; their class names are unique, as the OpenAPI generator needs."""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Response, g
+from marshmallow import Schema, ValidationError, fields, validate
+
+from app.admin.auth import require_role
+from app.admin.blueprint import bp, db, json_body, json_response
+from app.admin.problems import Problem
+from app.admin.schemas import load
+from seats import events
+from seats.models import AlertSettings
+
+INVALID = "INVALID_ALERT_SETTINGS"
+MAX_URL_CHARS = 2048
+
+
+def _check_url(value: str) -> None:
+    """Credentials belong in the secret: GET returns the URL, so it must hold none."""
+    if len(value) > MAX_URL_CHARS or any(c.isspace() for c in value):
+        raise ValidationError(f"Must be a URL of at most {MAX_URL_CHARS} characters, no spaces.")
+    try:
+        parts = urlsplit(value)
+        hostname, _port = parts.hostname, parts.port  # .port raises on a bad port
+    except ValueError as exc:
+        raise ValidationError("Not a valid URL.") from exc
+    if parts.scheme not in ("http", "https") or not hostname:
+        raise ValidationError("Must be an http or https URL with a host.")
+    if parts.username is not None or parts.password is not None:
+        raise ValidationError("Must not contain credentials; use webhook_secret.")
+
+
+class AlertSettingsUpdateSchema(Schema):
+    threshold_percent = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=100),
+        metadata={"description": "seats.low fires when assigned reaches this share of total."},
+    )
+    webhook_url = fields.String(
+        required=True, allow_none=True, validate=_check_url,
+        metadata={"description": "http(s) URL receiving signed event POSTs; null for none."},
+    )
+    webhook_secret = fields.String(
+        allow_none=True, load_only=True, validate=validate.Length(min=16, max=255),
+        metadata={"description": "HMAC-SHA256 key for X-Scim-Seats-Signature. Write-only: "
+                                 "absent keeps the stored one, null clears it."},
+    )
+
+
+class AlertSettingsSchema(Schema):
+    threshold_percent = fields.Integer()
+    webhook_url = fields.String(allow_none=True)
+    webhook_secret_set = fields.Boolean(metadata={"description": "The secret itself is never returned."})
+
+
+def _view(settings: AlertSettings | None) -> dict[str, Any]:
+    if settings is None:
+        view = {"threshold_percent": events.DEFAULT_THRESHOLD_PERCENT, "webhook_url": None,
+                "webhook_secret_set": False}
+    else:
+        view = {"threshold_percent": settings.threshold_percent,
+                "webhook_url": settings.webhook_url,
+                "webhook_secret_set": settings.webhook_secret is not None}
+    return AlertSettingsSchema().dump(view)
+
+
+@bp.get("/alerts")
+def get_alerts() -> Response:
+    """Every role reads the settings; nobody reads the secret back.
+    ---
+    get:
+      summary: The org's usage alert settings
+      tags: [Alerts]
+      responses:
+        200:
+          description: Threshold, webhook URL and whether a webhook secret is set.
+          content:
+            application/json:
+              schema: AlertSettingsSchema
+    """
+    with db().transaction(write=False) as session:
+        return json_response(_view(session.get(AlertSettings, g.org_id)))
+
+
+@bp.put("/alerts")
+@require_role("primary_owner", "admin")
+def put_alerts() -> Response:
+    """Validated in full before anything is written, so a refused request changes nothing.
+    ---
+    put:
+      summary: Replace the org's usage alert settings
+      tags: [Alerts]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: AlertSettingsUpdateSchema
+      responses:
+        200:
+          description: The settings as stored (without the secret).
+          content:
+            application/json:
+              schema: AlertSettingsSchema
+        400: InvalidInput
+        403: Forbidden
+    """
+    wanted = load(AlertSettingsUpdateSchema(), json_body(), INVALID)
+    with db().transaction() as session:
+        settings = events.alert_settings_for_update(session, g.org_id)
+        secret = wanted.get("webhook_secret", settings.webhook_secret)
+        if wanted["webhook_url"] is not None and secret is None:
+            message = "A webhook_url needs a webhook_secret to sign its deliveries."
+            raise Problem(400, INVALID, message, errors={"webhook_secret": [message]})
+        settings.threshold_percent = wanted["threshold_percent"]
+        settings.webhook_url = wanted["webhook_url"]
+        settings.webhook_secret = secret
+        view = _view(settings)
+    return json_response(view)

@@ -1,0 +1,202 @@
+"""Usage events, written to the outbox in the caller's transaction: an event exists exactly
+when its cause was kept, and `app.delivery` sends it after the transaction is over.
+
+Payload convention (every event type, including `seats.purchased` and `invoice.issued`
+emitted by the commerce code through `emit`): a flat JSON object of counts, ids, dates and
+ISO 8601 UTC times. `emit` adds `org_id` and `org_slug`; the delivered envelope adds the event
+id, type and creation time. Never secrets, never user names or e-mails (a webhook receiver
+is outside the org's directory). Suggested fields for the commerce events:
+`seats.purchased` {seats_added, total_before, total_after, invoice_id, invoice_number,
+purchased_by}; `invoice.issued` {invoice_id, invoice_number, kind, currency, total_minor}.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from seats.pool import lock as lock_pool_row
+from seats.models import AlertSettings, AuditEvent, Contract, Org, OutboxEvent, SeatPool
+from seats.terms import term_end
+
+SEATS_LOW = "seats.low"
+SEATS_EXHAUSTED = "seats.exhausted"
+PROVISIONING_REJECTED = "seats.provisioning_rejected"
+RENEWAL_UPCOMING = "renewal.upcoming"
+SEATS_PURCHASED = "seats.purchased"
+INVOICE_ISSUED = "invoice.issued"
+
+DEFAULT_THRESHOLD_PERCENT = 90
+REFUSAL_DIGEST_EVERY = timedelta(hours=24)
+RENEWAL_NOTICE_DAYS = (30, 14, 5)
+REFUSED_ACTION = "seat.refused"
+
+
+def emit(
+    session: Session, org_id: str, event_type: str, payload: dict[str, Any], now: datetime
+) -> OutboxEvent:
+    """Adds the event to the caller's transaction; it is due for delivery at once."""
+    org = session.get_one(Org, org_id)
+    event = OutboxEvent(
+        org_id=org_id,
+        event_type=event_type,
+        payload={**payload, "org_id": org_id, "org_slug": org.slug},
+        created_at=now,
+        attempts=0,
+        next_attempt_at=now,
+    )
+    session.add(event)
+    return event
+
+
+def counts(pool: SeatPool) -> dict[str, int]:
+    return {"total": pool.total, "assigned": pool.assigned, "free": pool.free}
+
+
+def _reached(assigned: int, total: int, percent: int) -> bool:
+    """Integer arithmetic, so 90 % of 10 seats is reached at exactly 9."""
+    return total > 0 and assigned * 100 >= total * percent
+
+
+def _threshold_percent(session: Session, org_id: str) -> int:
+    settings = session.get(AlertSettings, org_id)
+    return settings.threshold_percent if settings else DEFAULT_THRESHOLD_PERCENT
+
+
+def after_claim(session: Session, pool: SeatPool, now: datetime) -> None:
+    """Called once a claim has raised `assigned` by one. Fires only on the claim that crosses
+    a level, so an org hovering above its threshold is not told again on every claim; a
+    release and a new crossing tell it again."""
+    percent = _threshold_percent(session, pool.org_id)
+    if _reached(pool.assigned, pool.total, percent) and not _reached(
+        pool.assigned - 1, pool.total, percent
+    ):
+        emit(session, pool.org_id, SEATS_LOW, {**counts(pool), "threshold_percent": percent}, now)
+    if pool.assigned == pool.total:
+        emit(session, pool.org_id, SEATS_EXHAUSTED, counts(pool), now)
+
+
+def alert_settings_for_update(session: Session, org_id: str) -> AlertSettings:
+    """The org's alert settings, created with defaults if missing, under the pool lock: a
+    settings change and a first refusal may both be the one to create the row."""
+    lock_pool_row(session, org_id)
+    settings = session.get(AlertSettings, org_id)
+    if settings is None:
+        settings = AlertSettings(org_id=org_id, threshold_percent=DEFAULT_THRESHOLD_PERCENT)
+        session.add(settings)
+    return settings
+
+
+def _refused_after(org_id: Any, since: Any) -> tuple[ColumnElement[bool], ...]:
+    """Refusals audited after `since`: the ones no event has reported yet."""
+    return (
+        AuditEvent.org_id == org_id, AuditEvent.action == REFUSED_ACTION, AuditEvent.at > since
+    )
+
+
+def _refusals_since(session: Session, org_id: str, since: datetime) -> int:
+    query = select(func.count()).select_from(AuditEvent).where(*_refused_after(org_id, since))
+    return session.scalar(query) or 0
+
+
+def _emit_digest_if_due(
+    session: Session, pool: SeatPool, settings: AlertSettings, now: datetime
+) -> bool:
+    last = settings.last_refusal_event_at
+    if last is None or now - last < REFUSAL_DIGEST_EVERY:
+        return False
+    refusals = _refusals_since(session, pool.org_id, last)
+    if refusals == 0:
+        return False
+    payload = {**counts(pool), "digest": True, "refusals": refusals, "since": last.isoformat()}
+    emit(session, pool.org_id, PROVISIONING_REJECTED, payload, now)
+    settings.last_refusal_event_at = now
+    return True
+
+
+def after_refusal(session: Session, org_id: str, now: datetime) -> None:
+    """Called after the refusal's audit entry was added. The first refusal is told at once;
+    later ones are summed up in at most one digest a day, since an IdP retrying a refused
+    user would otherwise send one event per retry."""
+    settings = alert_settings_for_update(session, org_id)
+    pool = session.get_one(SeatPool, org_id)
+    if settings.last_refusal_event_at is None:
+        payload = {**counts(pool), "digest": False, "refusals": 1, "since": None}
+        emit(session, org_id, PROVISIONING_REJECTED, payload, now)
+        settings.last_refusal_event_at = now
+        return
+    _emit_digest_if_due(session, pool, settings, now)
+
+
+def refusal_digest_due(session: Session, org_id: str, now: datetime) -> bool:
+    """The digest of refusals that no later refusal came to report (run by the sweep)."""
+    pool = lock_pool_row(session, org_id)
+    settings = session.get(AlertSettings, org_id)
+    return settings is not None and _emit_digest_if_due(session, pool, settings, now)
+
+
+def digest_candidates(session: Session, now: datetime) -> list[str]:
+    """Orgs with unreported refusals whose last refusal event is a day old or more."""
+    unreported = (
+        select(AuditEvent.id)
+        .where(*_refused_after(AlertSettings.org_id, AlertSettings.last_refusal_event_at))
+        .exists()
+    )
+    query = select(AlertSettings.org_id).where(
+        AlertSettings.last_refusal_event_at <= now - REFUSAL_DIGEST_EVERY, unreported
+    )
+    return list(session.scalars(query))
+
+
+def _notice_due(term_end_date: date, today: date) -> int | None:
+    """The most urgent notice the term's end calls for today; older missed ones are
+    superseded by it rather than sent late."""
+    days_left = (term_end_date - today).days
+    due = [days for days in RENEWAL_NOTICE_DAYS if 0 < days_left <= days]
+    return min(due) if due else None
+
+
+def renewal_candidates(session: Session, now: datetime) -> list[str]:
+    """Orgs whose term ends within the longest notice period."""
+    rows = session.execute(select(Contract.org_id, Contract.term_start)).all()
+    return [
+        row.org_id for row in rows
+        if _notice_due(term_end(row.term_start), now.date()) is not None
+    ]
+
+
+def _notice_sent(session: Session, org_id: str, term_end_iso: str, days_before: int) -> bool:
+    payloads = session.scalars(
+        select(OutboxEvent.payload).where(
+            OutboxEvent.org_id == org_id, OutboxEvent.event_type == RENEWAL_UPCOMING
+        )
+    )
+    return any(
+        p.get("term_end") == term_end_iso and p.get("days_before") == days_before
+        for p in payloads
+    )
+
+
+def renewal_upcoming(session: Session, org_id: str, now: datetime) -> bool:
+    """Emits the 30-, 14- or 5-day notice of the current term's end, once per term and
+    notice however often it runs. Returns whether it emitted one."""
+    pool = lock_pool_row(session, org_id)
+    contract = session.get_one(Contract, org_id)
+    end = term_end(contract.term_start)
+    days_before = _notice_due(end, now.date())
+    if days_before is None or _notice_sent(session, org_id, end.isoformat(), days_before):
+        return False
+    payload = {
+        **counts(pool),
+        "term_end": end.isoformat(),
+        "days_before": days_before,
+        "days_left": (end - now.date()).days,
+        "auto_renew": contract.auto_renew,
+        "renewal_seats": (
+            contract.renewal_quantity(pool.assigned) if contract.auto_renew else None
+        ),
+    }
+    emit(session, org_id, RENEWAL_UPCOMING, payload, now)
+    return True
