@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
+from app import oauth
 from scim.errors import ScimError
 from seats import service
+from seats.clock import utcnow
+from seats.models import ScimToken
 
 
 def _bearer_token() -> str | None:
@@ -21,9 +24,26 @@ def authenticate_scim_client() -> None:
     token = _bearer_token()
     if token is None:
         raise ScimError(401, "a bearer token is required (Authorization: Bearer <token>)")
+    if oauth.looks_like_jwt(token):
+        holder = oauth.access_token_holder(token)
+        if holder is None:
+            raise ScimError(401, "the bearer token is not valid")
+        g.org_id = holder.org_id
+        g.actor = f"oauth-client:{holder.client_id}"
+        return
     with current_app.extensions["db"].transaction(write=False) as session:
         stored = service.token_by_secret(session, token)
     if stored is None:
         raise ScimError(401, "the bearer token is not valid")
     g.org_id = stored.org_id
     g.actor = f"scim-token:{stored.id}"
+    _record_use(stored)
+
+
+def _record_use(token: ScimToken) -> None:
+    """Admins see when a token was last used, to the minute. Checked before writing, and
+    written in its own short transaction, so that SCIM reads do not all become writes."""
+    now = utcnow()
+    if service.touch_due(token, now):
+        with current_app.extensions["db"].transaction() as session:
+            service.touch_token(session, token.id, now)

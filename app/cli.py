@@ -18,7 +18,7 @@ from app.db import Database
 from app.settings import Settings, SettingsError
 from app.sso import validate_key_source
 from scim.signin import configure_provider
-from seats import renewal, service
+from seats import clients, renewal, service
 from seats.clock import utcnow
 from seats.errors import OrgAlreadyExists, SeatsError
 from seats.models import PRORATION_POLICIES
@@ -197,6 +197,32 @@ def deliver_events(once: bool, interval: float) -> None:
             run_forever(db, interval)
     finally:
         db.dispose()
+
+
+@main.command("issue-client")
+@click.argument("slug")
+@click.option("--name", default="scim", show_default=True, help="A label for the client.")
+@_one_line_errors
+def issue_client(slug: str, name: str) -> None:
+    """Print a new OAuth client id and secret for the org (client credentials grant, for
+    IdPs such as Entra ID). The secret is shown once; only its hash is kept."""
+    settings = _settings()
+    with _transaction() as session:
+        org = service.org_by_slug(session, slug)
+        client, secret = clients.issue_client(session, org.id, name, utcnow())
+    click.echo(f"client_id:     {client.id}")
+    click.echo(f"client_secret: {secret}")
+    click.echo(f"token URL:     {settings.base_url}/oauth/token")
+
+
+@main.command("revoke-client")
+@click.argument("client_id")
+@_one_line_errors
+def revoke_client(client_id: str) -> None:
+    """Revoke an OAuth client: it gets no new access tokens and those it holds stop working."""
+    with _transaction() as session:
+        clients.revoke_client(session, client_id, utcnow())
+    click.echo(f"OAuth client {client_id} revoked")
 
 
 @main.command("demo")

@@ -8,6 +8,8 @@ from flask import Flask
 from app import errors, scim_api
 from app import sso
 from app import metrics
+from app import scim_discovery
+from app import oauth
 from app.admin import routes as admin_routes
 from app.db import Database
 from app.settings import Settings
@@ -22,8 +24,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["db"] = Database(settings.database_url)
     app.add_template_filter(money.format_amount, "money")
     app.register_blueprint(scim_api.bp)
+    app.register_blueprint(scim_discovery.bp)
     app.register_blueprint(admin_routes.bp)
     app.register_blueprint(sso.bp)
+    app.register_blueprint(oauth.bp)
     errors.register(app)
     metrics.register(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -26,6 +26,7 @@ class Settings:
     admin_jwt_audience: str | None = None
     admin_jwt_key_file: str | None = None
     admin_jwt_jwks_file: str | None = None
+    oauth_token_ttl_seconds: int = 3600
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -46,6 +47,7 @@ class Settings:
             admin_jwt_audience=env.get("SCIM_ADMIN_JWT_AUDIENCE") or None,
             admin_jwt_key_file=env.get("SCIM_ADMIN_JWT_KEY_FILE") or None,
             admin_jwt_jwks_file=env.get("SCIM_ADMIN_JWT_JWKS_FILE") or None,
+            oauth_token_ttl_seconds=int(env.get("SCIM_OAUTH_TOKEN_TTL", "3600")),
         )
 
     @property

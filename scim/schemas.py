@@ -156,3 +156,26 @@ USER = Schema(
 )
 
 COMMON_ATTRIBUTE_NAMES = ("id", "externalId", "meta", "schemas")
+
+
+@dataclass(frozen=True)
+class SchemaExtension:
+    schema: Schema
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """A resource the server serves (RFC 7643 §6). /ResourceTypes and /Schemas are generated
+    from RESOURCE_TYPES, so a resource is discoverable exactly when it is registered there."""
+
+    name: str
+    endpoint: str
+    schema: Schema
+    extensions: tuple[SchemaExtension, ...] = ()
+    description: str = ""
+
+
+RESOURCE_TYPES: tuple[ResourceType, ...] = (
+    ResourceType("User", "/Users", USER, description="User Account"),
+)

@@ -97,18 +97,3 @@ class GroupMemberRow(Base):
     member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
     member_type: Mapped[str] = mapped_column(String(8))  # User | Group
-
-
-class OAuthClientRow(Base):
-    """An OAuth 2.0 client-credentials client of one org (RFC 6749 §4.4). Only the SHA-256
-    of its high-entropy secret is kept."""
-
-    __tablename__ = "oauth_clients"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), index=True)
-    name: Mapped[str] = mapped_column(String(255))
-    secret_sha256: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

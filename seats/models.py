@@ -60,6 +60,10 @@ class Contract(Base):
 
     org: Mapped[Org] = relationship(back_populates="contract")
 
+    def renewal_quantity(self, assigned: int) -> int:
+        """A renewal buys the seats in use, but never fewer than the contract's minimum."""
+        return max(self.minimum_seats, assigned)
+
 
 class SeatPool(Base):
     """Seats bought for the current term (`total`) and held by active users (`assigned`).
@@ -120,6 +124,21 @@ class ScimToken(Base):
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), index=True)
     name: Mapped[str] = mapped_column(String(255))
     secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class OAuthClientRow(Base):
+    """An OAuth 2.0 client-credentials client of one org (RFC 6749 §4.4). Only the SHA-256
+    of its high-entropy secret is kept."""
+
+    __tablename__ = "oauth_clients"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    secret_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

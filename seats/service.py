@@ -10,7 +10,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from seats import audit, money, renewal
+from seats import audit, events, money, renewal
+from seats.pool import lock as lock_pool_row
 from seats.audit import SeatCounts
 from seats.errors import InvalidContract, NoActiveSubscription, OrgAlreadyExists, UnknownOrg
 from seats.models import PRORATION_POLICIES, Contract, Org, ScimToken, SeatPool
@@ -78,28 +79,18 @@ def seat_counts(session: Session, org_id: str) -> SeatCounts:
     return SeatCounts(total=row.total, assigned=row.assigned)
 
 
-def _locked_pool(session: Session, org_id: str) -> SeatPool:
-    stmt = (
-        select(SeatPool)
-        .where(SeatPool.org_id == org_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return session.execute(stmt).scalar_one()
-
-
 def lock_pool(session: Session, org_id: str, now: datetime) -> SeatPool:
     """Take the org's one seat lock (row lock on PostgreSQL; SQLite writers are already
     serialised by BEGIN IMMEDIATE). Every seat-changing write calls this first, so it is
     also where a term that has ended rolls over, before anything else is decided."""
-    pool = _locked_pool(session, org_id)
+    pool = lock_pool_row(session, org_id)
     renewal.roll_over_if_due(session, pool, now)
     return pool
 
 
 def renew_if_due(session: Session, org_id: str, now: datetime) -> int:
     """For idle orgs (`scim-seats renew-due`): the number of terms renewed, usually 0 or 1."""
-    return renewal.roll_over_if_due(session, _locked_pool(session, org_id), now)
+    return renewal.roll_over_if_due(session, lock_pool_row(session, org_id), now)
 
 
 def _ensure_active_term(session: Session, org_id: str, subject: str | None, now: datetime) -> None:
@@ -117,6 +108,7 @@ def claim_seat(
     before = SeatCounts.of(pool)
     pool.assign(subject)
     audit.record(session, pool, action="seat.claimed", actor=actor, subject=subject, before=before, now=now)
+    events.after_claim(session, pool, now)
 
 
 def release_seat(
@@ -140,23 +132,27 @@ def record_refusal(
     session: Session, org_id: str, *, actor: str, subject: str | None, reason: str, now: datetime
 ) -> None:
     """Audits a refused activation. Runs in its own transaction after the refused one
-    rolled back, so the refusal leaves a trace and nothing else."""
-    pool = session.get_one(SeatPool, org_id)
+    rolled back, so the refusal leaves a trace and nothing else. It takes the pool lock like
+    every other audited seat decision, so the org's audit ids commit in order."""
+    pool = lock_pool_row(session, org_id)
     before = SeatCounts.of(pool)
     audit.record(
         session, pool, action="seat.refused", actor=actor, subject=subject, before=before,
         now=now, detail=reason,
     )
+    events.after_refusal(session, org_id, now)
 
 
-def _token_digest(secret: str) -> str:
+def secret_digest(secret: str) -> str:
+    """SHA-256 is right for the high-entropy secrets minted here (tokens, client secrets);
+    slow hashes are for passwords people choose."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def issue_token(session: Session, org_id: str, name: str, now: datetime) -> tuple[ScimToken, str]:
     """Returns the stored token and its secret; the secret is never retrievable again."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ScimToken(org_id=org_id, name=name, secret_sha256=_token_digest(secret), created_at=now)
+    token = ScimToken(org_id=org_id, name=name, secret_sha256=secret_digest(secret), created_at=now)
     session.add(token)
     session.flush()
     return token, secret
@@ -166,7 +162,7 @@ def token_by_secret(session: Session, secret: str) -> ScimToken | None:
     """The live (unrevoked) token with this secret, or None."""
     return session.scalar(
         select(ScimToken).where(
-            ScimToken.secret_sha256 == _token_digest(secret), ScimToken.revoked_at.is_(None)
+            ScimToken.secret_sha256 == secret_digest(secret), ScimToken.revoked_at.is_(None)
         )
     )
 

@@ -1,0 +1,82 @@
+"""SCIM discovery (RFC 7644 §4) and /Me, readable without a token so that an IdP can learn
+the server's features before it is given one. A blueprint of its own: the SCIM blueprint
+authenticates every request it routes, and these routes must not be among them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import NotFound
+
+from app.responses import scim_json
+from app.settings import Settings
+from scim import discovery
+from scim.errors import ScimError
+
+bp = Blueprint("scim_discovery", __name__, url_prefix="/scim/v2")
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+README_ROUTE = "/README.md"
+
+
+def _base_url() -> str:
+    settings: Settings = current_app.extensions["settings"]
+    return settings.scim_base_url
+
+
+def capabilities(settings: Settings) -> discovery.Capabilities:
+    """From the running configuration, so the announced maxResults is the cap the list
+    endpoint applies. documentationUri only while the README ships with the code (a wheel
+    install has none), so the link never points at a 404."""
+    documentation = f"{settings.scim_base_url}{README_ROUTE}" if README.is_file() else None
+    return discovery.Capabilities(
+        max_results=settings.max_results, documentation_uri=documentation
+    )
+
+
+@bp.get("/ServiceProviderConfig")
+def service_provider_config() -> Response:
+    settings: Settings = current_app.extensions["settings"]
+    return scim_json(
+        discovery.service_provider_config(capabilities(settings), settings.scim_base_url)
+    )
+
+
+@bp.get("/ResourceTypes")
+def resource_types() -> Response:
+    discovery.refuse_filter(request.args.get("filter"))
+    return scim_json(discovery.discovery_list(discovery.resource_type_documents(_base_url())))
+
+
+@bp.get("/ResourceTypes/<name>")
+def resource_type(name: str) -> Response:
+    discovery.refuse_filter(request.args.get("filter"))
+    found = discovery.find_resource_type(name)
+    return scim_json(discovery.resource_type_document(found, _base_url()))
+
+
+@bp.get("/Schemas")
+def schemas() -> Response:
+    discovery.refuse_filter(request.args.get("filter"))
+    return scim_json(discovery.discovery_list(discovery.schema_documents(_base_url())))
+
+
+@bp.get("/Schemas/<path:urn>")
+def schema(urn: str) -> Response:
+    discovery.refuse_filter(request.args.get("filter"))
+    return scim_json(discovery.schema_document(discovery.find_schema(urn), _base_url()))
+
+
+@bp.get(README_ROUTE)
+def readme() -> Response:
+    """The page documentationUri names; the README is this server's documentation."""
+    if not README.is_file():
+        raise NotFound("the documentation is not installed with this server")
+    return Response(README.read_text(encoding="utf-8"), mimetype="text/markdown")
+
+
+@bp.route("/Me", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def me() -> Response:
+    """RFC 7644 §3.11: without /Me support, answer 501. Every SCIM credential here is an
+    org's machine token, so there is no user for /Me to alias, with or without a token."""
+    raise ScimError(501, "the bearer is a machine credential, not a user")
