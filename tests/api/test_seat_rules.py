@@ -204,7 +204,7 @@ def test_edge_40_changing_user_name_or_emails_of_active_user_changes_no_seat(mak
     assert (after.assigned, after.audit) == (before.assigned, before.audit)
 
 
-def test_refusal_then_free_seat_lets_the_retry_through(make_scim: Callable[..., Scim], database: Database) -> None:
+def test_edge_14_refused_users_are_not_created_later_by_themselves(make_scim: Callable[..., Scim], database: Database) -> None:
     """Edge 14: refused users are not created by themselves; the IdP's retry is what works."""
     scim = make_scim(seats=1)
     (holder,) = _fill(scim, 1)

@@ -98,3 +98,20 @@ def test_post_creations_race_for_the_last_seats(
     statuses = race(_create, jobs)
     _assert_exact(database, org, statuses, already_held=0)
     assert len(snapshot(database, org.id).users) == FREE_SEATS
+
+
+def test_edge_02_two_concurrent_activations_with_one_free_seat(
+    servers: list[str], database: Database, make_org: Callable[..., OrgRef]
+) -> None:
+    org = make_org(seats=1)
+    token = _token(database, org)
+    base = servers[0]
+    ids = []
+    for name in ("first", "second"):
+        response = requests.post(f"{base}/scim/v2/Users", json={"schemas": [USER_URN], "userName": name, "active": False},
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        ids.append(response.json()["id"])
+    jobs = [(servers[i % len(servers)], token, user_id) for i, user_id in enumerate(ids)]
+    assert sorted(race(_activate, jobs)) == [200, 403]
+    assert snapshot(database, org.id).assigned == 1
+    assert_seat_invariant(database, org.id)
