@@ -103,7 +103,7 @@ def _store_user(row: UserRow, data: UserInput, now: datetime) -> None:
     row.user_name = data.user_name
     row.user_name_norm = data.user_name.lower()
     row.external_id = document.get("externalId")
-    row.active = bool(document["active"])
+    row.active = bool(document.get("active", False))
     row.data = document
     if data.password is not None:
         row.password_hash = _password_hasher.hash(data.password)
@@ -179,11 +179,10 @@ def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> 
     current = {"id": row.id, **row.data}
     patched = apply_patch(current, body, USER)
     patched.pop("id", None)
-    data = user_input(patched)
-    data.document.setdefault("active", row.active)
+    data = user_input(patched)  # `remove active` leaves it unassigned: not active
     if data.user_name.lower() != row.user_name_norm:
         _ensure_unique_user_name(session, ctx.org_id, data.user_name, except_id=row.id)
-    _change_activity(session, pool, row, bool(data.document["active"]), ctx)
+    _change_activity(session, pool, row, bool(data.document.get("active", False)), ctx)
     _store_user(row, data, ctx.now)
     _flush(session, data.user_name)
     return row

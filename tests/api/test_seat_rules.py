@@ -213,3 +213,15 @@ def test_edge_14_refused_users_are_not_created_later_by_themselves(make_scim: Ca
     assert scim.get("/Users", filter='userName eq "waiting"').get_json()["totalResults"] == 0
     assert scim.post("/Users", user_body("waiting")).status_code == 201
     assert_seat_invariant(database, scim.org_id)
+
+
+def test_patch_remove_active_unassigns_it_and_frees_the_seat(make_scim: Callable[..., Scim], database: Database) -> None:
+    """RFC 7644 §3.5.2.2 removal of `active`: the attribute becomes unassigned. A seat is
+    never held on an unassigned status, so this is a deactivation."""
+    scim = make_scim(seats=1)
+    user = scim.create("leaving")
+    response = scim.patch(f"/Users/{user['id']}", patch_body({"op": "remove", "path": "active"}))
+    assert response.status_code == 200
+    assert "active" not in response.get_json()
+    assert snapshot(database, scim.org_id).assigned == 0
+    assert_seat_invariant(database, scim.org_id)
