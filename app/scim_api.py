@@ -38,8 +38,17 @@ def _body() -> Any:
     return body
 
 
+def _if_match() -> frozenset[str] | None:
+    """The versions the client accepts; weak and strong tags alike, since meta.version is
+    weak (RFC 7644 §3.14). None when there is no precondition or it is `*`."""
+    tags = request.if_match
+    if not request.headers.get("If-Match") or tags.star_tag:
+        return None
+    return frozenset(tags.as_set(include_weak=True))
+
+
 def _ctx() -> directory.WriteContext:
-    return directory.WriteContext(org_id=g.org_id, actor=g.actor, now=utcnow())
+    return directory.WriteContext(org_id=g.org_id, actor=g.actor, now=utcnow(), if_match=_if_match())
 
 
 def _user_response(row: Any, status: int = 200) -> Response:
@@ -62,6 +71,8 @@ def create_user() -> Response:
 def get_user(user_id: str) -> Response:
     with _db().transaction(write=False) as session:
         row = directory.get_user(session, g.org_id, user_id)
+    if request.if_none_match.contains_weak(str(row.version)):
+        return Response(status=304, headers={"ETag": etag(row.version)})
     return _user_response(row)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scim.errors import not_found, uniqueness
+from scim.errors import ScimError, not_found, uniqueness
 from scim.patch import apply_patch
 from scim.resources import UserInput, user_input
 from scim.schemas import USER
@@ -26,11 +26,19 @@ _password_hasher = PasswordHasher()
 
 @dataclass(frozen=True)
 class WriteContext:
-    """Who is writing and when: every audit entry of the write carries both."""
+    """Who is writing and when (every audit entry of the write carries both), and the
+    versions the client's If-Match accepts (None: no precondition, or `*`)."""
 
     org_id: str
     actor: str
     now: datetime
+    if_match: frozenset[str] | None = None
+
+    def check_version(self, version: int) -> None:
+        """RFC 7644 §3.14: checked on the locked row, inside the write's transaction, so no
+        other writer can slip in between the check and the write."""
+        if self.if_match is not None and str(version) not in self.if_match:
+            raise ScimError(412, f"the resource is at version {version}, not the one in If-Match")
 
 
 def _subject(row: UserRow) -> str:
@@ -44,15 +52,16 @@ def get_user(session: Session, org_id: str, user_id: str) -> UserRow:
     return row
 
 
-def _lock_user(session: Session, org_id: str, user_id: str) -> UserRow:
+def _lock_user(session: Session, user_id: str, ctx: WriteContext) -> UserRow:
     row = session.scalar(
         select(UserRow)
-        .where(UserRow.org_id == org_id, UserRow.id == user_id)
+        .where(UserRow.org_id == ctx.org_id, UserRow.id == user_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
     if row is None:
         raise not_found(f"User {user_id} not found")
+    ctx.check_version(row.version)
     return row
 
 
@@ -150,7 +159,7 @@ def replace_user(session: Session, user_id: str, raw: Any, ctx: WriteContext) ->
     """PUT: the whole resource is replaced; `active` absent keeps its current value."""
     data = user_input(raw)
     pool = service.lock_pool(session, ctx.org_id, ctx.now) if "active" in data.document else None
-    row = _lock_user(session, ctx.org_id, user_id)
+    row = _lock_user(session, user_id, ctx)
     data.document.setdefault("active", row.active)
     _ensure_unique_user_name(session, ctx.org_id, data.user_name, except_id=row.id)
     _change_activity(session, pool, row, bool(data.document["active"]), ctx)
@@ -175,7 +184,7 @@ def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> 
     """PATCH: all operations or none; a refused seat claim rolls back every operation."""
     operations = body.get("Operations") if isinstance(body, dict) else None
     pool = service.lock_pool(session, ctx.org_id, ctx.now) if _mentions_active(operations) else None
-    row = _lock_user(session, ctx.org_id, user_id)
+    row = _lock_user(session, user_id, ctx)
     current = {"id": row.id, **row.data}
     patched = apply_patch(current, body, USER)
     patched.pop("id", None)
@@ -190,7 +199,7 @@ def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> 
 
 def delete_user(session: Session, user_id: str, ctx: WriteContext) -> None:
     pool = service.lock_pool(session, ctx.org_id, ctx.now)
-    row = _lock_user(session, ctx.org_id, user_id)
+    row = _lock_user(session, user_id, ctx)
     _change_activity(session, pool, row, False, ctx)
     session.delete(row)
     session.flush()
@@ -204,7 +213,7 @@ def reassign_seat(session: Session, from_user_id: str, to_user_id: str,
         raise ReassignmentRefused("a seat cannot be reassigned to the user who holds it")
     pool = service.lock_pool(session, ctx.org_id, ctx.now)
     rows = {
-        user_id: _lock_user(session, ctx.org_id, user_id)
+        user_id: _lock_user(session, user_id, ctx)
         for user_id in sorted((from_user_id, to_user_id))
     }
     source, target = rows[from_user_id], rows[to_user_id]

@@ -72,7 +72,7 @@ class Capabilities:
     filter: bool = True
     change_password: bool = True
     sort: bool = False
-    etag: bool = False
+    etag: bool = True
     bulk: BulkLimits | None = None
     authentication_schemes: tuple[AuthenticationScheme, ...] = (
         STATIC_BEARER_TOKEN,
