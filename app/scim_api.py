@@ -2,6 +2,7 @@
 response is built only after the commit succeeded."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request
@@ -12,7 +13,8 @@ from app.settings import Settings
 from scim import directory
 from scim.errors import ScimError, invalid_syntax
 from scim.listing import list_response, list_users, parse_page
-from scim.resources import etag, render_user
+from scim.memberships import groups_of
+from scim.resources import Reference, etag, render_user
 from seats.clock import utcnow
 
 bp = Blueprint("scim", __name__, url_prefix="/scim/v2")
@@ -51,8 +53,13 @@ def _ctx() -> directory.WriteContext:
     return directory.WriteContext(org_id=g.org_id, actor=g.actor, now=utcnow(), if_match=_if_match())
 
 
-def _user_response(row: Any, status: int = 200) -> Response:
-    resource = render_user(row, _settings().scim_base_url)
+def _groups(session: Any, row: Any) -> Sequence[Reference]:
+    """A user's groups are computed, never stored: read in the request's transaction."""
+    return groups_of(session, g.org_id, [row.id]).get(row.id, [])
+
+
+def _user_response(row: Any, status: int = 200, groups: Sequence[Reference] = ()) -> Response:
+    resource = render_user(row, _settings().scim_base_url, groups)
     headers = {"ETag": etag(row.version)}
     if status == 201:
         headers["Location"] = resource["meta"]["location"]
@@ -71,9 +78,10 @@ def create_user() -> Response:
 def get_user(user_id: str) -> Response:
     with _db().transaction(write=False) as session:
         row = directory.get_user(session, g.org_id, user_id)
+        groups = _groups(session, row)
     if request.if_none_match.contains_weak(str(row.version)):
         return Response(status=304, headers={"ETag": etag(row.version)})
-    return _user_response(row)
+    return _user_response(row, groups=groups)
 
 
 @bp.get("/Users")
@@ -87,8 +95,10 @@ def list_all_users() -> Response:
     )
     with _db().transaction(write=False) as session:
         result = list_users(session, g.org_id, request.args.get("filter"), page)
+        groups = groups_of(session, g.org_id, [row.id for row in result.rows])
     base = settings.scim_base_url
-    return scim_json(list_response(result, [render_user(row, base) for row in result.rows]))
+    resources = [render_user(row, base, groups.get(row.id, [])) for row in result.rows]
+    return scim_json(list_response(result, resources))
 
 
 @bp.put("/Users/<user_id>")
@@ -96,7 +106,8 @@ def replace_user(user_id: str) -> Response:
     body = _body()
     with _db().transaction() as session:
         row = directory.replace_user(session, user_id, body, _ctx())
-    return _user_response(row)
+        groups = _groups(session, row)
+    return _user_response(row, groups=groups)
 
 
 @bp.patch("/Users/<user_id>")
@@ -104,7 +115,8 @@ def patch_user(user_id: str) -> Response:
     body = _body()
     with _db().transaction() as session:
         row = directory.patch_user(session, user_id, body, _ctx())
-    return _user_response(row)
+        groups = _groups(session, row)
+    return _user_response(row, groups=groups)
 
 
 @bp.delete("/Users/<user_id>")

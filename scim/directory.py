@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scim.errors import ScimError, not_found, uniqueness
+from scim.memberships import forget as forget_memberships
 from scim.patch import apply_patch
 from scim.resources import UserInput, user_input
 from scim.schemas import USER
@@ -201,6 +202,7 @@ def delete_user(session: Session, user_id: str, ctx: WriteContext) -> None:
     pool = service.lock_pool(session, ctx.org_id, ctx.now)
     row = _lock_user(session, user_id, ctx)
     _change_activity(session, pool, row, False, ctx)
+    forget_memberships(session, ctx.org_id, row.id, ctx.now)
     session.delete(row)
     session.flush()
 

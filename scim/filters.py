@@ -22,7 +22,7 @@ from scim import schemas
 from scim.errors import invalid_filter
 from scim.filter_syntax import or_of_ands, parse
 from scim.schemas import Attribute, Schema
-from scim.tables import UserRow, UserValueRow
+from scim.tables import GroupMemberRow, GroupRow, UserRow, UserValueRow
 
 Column = SQLColumnExpression[Any]
 Condition = ColumnElement[bool]
@@ -44,13 +44,15 @@ class Stored:
 
 @dataclass(frozen=True)
 class ValueRows:
-    """The table with one row per element of a multi-valued attribute. Sub-attributes not in
-    `columns` are read from the element's JSON copy in `data`."""
+    """The table with one row per element of a multi-valued attribute. `attribute` tells
+    apart the attributes sharing the table (None: it holds one attribute). Sub-attributes not
+    in `columns` are read from the element's JSON copy in `data` (None: there is no copy, so
+    only `columns` can be filtered on)."""
 
     org: Column
     owner: Column
-    attribute: Column
-    data: Column
+    attribute: Column | None
+    data: Column | None
     columns: Mapping[str, Stored]
 
 
@@ -96,7 +98,34 @@ USER_TARGET = FilterTarget(
         "meta.lastModified": Stored(UserRow.last_modified_at),
     },
     constants={"meta.resourceType": "User"},
-    # Rendered from the request URL and the version counter, stored nowhere as text.
+    # Rendered from the request URL and the version counter, stored nowhere as text; groups
+    # are computed from memberships when a user is rendered.
+    unfilterable=frozenset({"meta.location", "meta.version", "groups"}),
+)
+
+GROUP_TARGET = FilterTarget(
+    schema=schemas.GROUP,
+    id_column=GroupRow.id,
+    org_column=GroupRow.org_id,
+    data=GroupRow.data,
+    values=ValueRows(
+        org=GroupMemberRow.org_id,
+        owner=GroupMemberRow.group_id,
+        attribute=None,
+        data=None,
+        columns={
+            "value": Stored(GroupMemberRow.member_id),
+            "type": Stored(GroupMemberRow.member_type),
+        },
+    ),
+    columns={
+        "id": Stored(GroupRow.id),
+        "displayName": Stored(GroupRow.display_name, lowered=GroupRow.display_name_norm),
+        "externalId": Stored(GroupRow.external_id),
+        "meta.created": Stored(GroupRow.created_at),
+        "meta.lastModified": Stored(GroupRow.last_modified_at),
+    },
+    constants={"meta.resourceType": "Group"},
     unfilterable=frozenset({"meta.location", "meta.version"}),
 )
 
@@ -104,6 +133,12 @@ USER_TARGET = FilterTarget(
 def compile_user_filter(filter_text: str) -> Condition:
     """The filter as a condition on `select(UserRow)`; the caller scopes it to one org."""
     return compile_filter(filter_text, USER_TARGET)
+
+
+def compile_group_filter(filter_text: str) -> Condition:
+    """The filter as a condition on `select(GroupRow)`; the caller scopes it to one org.
+    `members.value eq "<id>"` is an EXISTS served by the (org, member) index."""
+    return compile_filter(filter_text, GROUP_TARGET)
 
 
 def compile_filter(filter_text: str, target: FilterTarget) -> Condition:
@@ -209,10 +244,11 @@ class _Compiler:
         """The org condition is implied by the owner one; it is spelled out so that lookups
         like `emails.value eq "x"` can use the (org, attribute, value) index."""
         rows, target = self.target.values, self.target
+        shared = [] if rows.attribute is None else [rows.attribute == attribute.name]
         return exists().where(
             rows.org == target.org_column,
             rows.owner == target.id_column,
-            rows.attribute == attribute.name,
+            *shared,
             *conditions,
         )
 
@@ -226,6 +262,8 @@ class _Compiler:
         attribute = schema.attribute(path.attr_name)
         if attribute is None:
             raise invalid_filter(f"Unknown attribute {path.attr_name!r}")
+        if attribute.name in self.target.unfilterable:
+            raise invalid_filter(f"{attribute.name} cannot be used in a filter")
         _check_returned(attribute)
         if path.sub_attr is None:
             return attribute, None
@@ -276,6 +314,8 @@ class _Compiler:
         stored = values.columns.get(sub.name)
         if stored is not None:
             return _Operand(path, sub, stored.column, stored.lowered)
+        if values.data is None:
+            raise invalid_filter(f"{path} cannot be used in a filter")
         return _Operand(path, sub, _json_value(values.data[(sub.name,)], path, sub))
 
 

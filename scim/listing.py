@@ -9,9 +9,9 @@ from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from scim.errors import invalid_value
-from scim.filters import compile_user_filter
+from scim.filters import compile_group_filter, compile_user_filter
 from scim.schemas import LIST_RESPONSE_SCHEMA
-from scim.tables import UserRow
+from scim.tables import GroupRow, UserRow
 
 
 @dataclass(frozen=True)
@@ -45,18 +45,33 @@ class ListResult:
 
 
 def list_users(session: Session, org_id: str, filter_text: str | None, page: Page) -> ListResult:
-    condition: ColumnElement[bool] = (
-        compile_user_filter(filter_text) if filter_text else true()
-    )
-    scope = (UserRow.org_id == org_id, condition)
-    total = session.scalar(select(func.count()).select_from(UserRow).where(*scope)) or 0
+    condition = compile_user_filter(filter_text) if filter_text else true()
+    return _list(session, UserRow, org_id, condition, page)
+
+
+def list_groups(session: Session, org_id: str, filter_text: str | None, page: Page) -> ListResult:
+    """Group rows only: members are loaded by the caller, and only when they are rendered."""
+    condition = compile_group_filter(filter_text) if filter_text else true()
+    return _list(session, GroupRow, org_id, condition, page)
+
+
+def _list(
+    session: Session,
+    table: type[UserRow] | type[GroupRow],
+    org_id: str,
+    condition: ColumnElement[bool],
+    page: Page,
+) -> ListResult:
+    """Both tables are listed by their (org_id, created_at, id) index, in creation order."""
+    scope = (table.org_id == org_id, condition)
+    total = session.scalar(select(func.count()).select_from(table).where(*scope)) or 0
     rows: list[Any] = []
     if page.count > 0 and total >= page.start_index:
         rows = list(
             session.scalars(
-                select(UserRow)
+                select(table)
                 .where(*scope)
-                .order_by(UserRow.created_at, UserRow.id)
+                .order_by(table.created_at, table.id)
                 .offset(page.start_index - 1)
                 .limit(page.count)
             )

@@ -2,6 +2,7 @@
 built from the attribute table in schemas.py), and the rendered resource with its meta."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -10,7 +11,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema as MarshmallowSchema, ValidationError, fields
 
 from scim.errors import invalid_value
-from scim.schemas import USER, USER_SCHEMA, Attribute, Schema
+from scim.schemas import RESOURCE_TYPES, USER, Attribute, ResourceType, Schema
 
 _SCALAR_FIELDS: dict[str, type[fields.Field]] = {
     "string": fields.String,
@@ -161,14 +162,143 @@ def render(
     }
 
 
-def render_user(row: Any, base_url: str) -> dict[str, Any]:
+def _resource_type(name: str) -> ResourceType:
+    return next(r for r in RESOURCE_TYPES if r.name == name)
+
+
+def _render_row(row: Any, name: str, document: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """A stored user or group: its document plus what is derived from the row."""
+    resource_type = _resource_type(name)
     return render(
-        schema_urn=USER_SCHEMA,
-        resource_type="User",
+        schema_urn=resource_type.schema.id,
+        resource_type=name,
         resource_id=row.id,
-        document=row.data,
+        document=document,
         created=row.created_at,
         last_modified=row.last_modified_at,
         version=row.version,
-        location=f"{base_url}/Users/{row.id}",
+        location=f"{base_url}{resource_type.endpoint}/{row.id}",
     )
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A link to another resource: an element of a group's members or of a user's groups."""
+
+    id: str
+    resource: str  # the linked resource type: User | Group
+    type: str  # User | Group in members; direct | indirect in a user's groups
+    display: str | None
+
+
+def _links(name: str, references: Sequence[Reference], base_url: str) -> dict[str, Any]:
+    """No references render as no attribute at all: empty is unassigned (RFC 7643 §2.5)."""
+    if not references:
+        return {}
+    endpoints = {t.name: f"{base_url}{t.endpoint}" for t in RESOURCE_TYPES}
+    return {
+        name: [
+            {
+                "value": r.id,
+                "$ref": f"{endpoints[r.resource]}/{r.id}",
+                **({} if r.display is None else {"display": r.display}),
+                "type": r.type,
+            }
+            for r in references
+        ]
+    }
+
+
+def render_user(row: Any, base_url: str, groups: Sequence[Reference] = ()) -> dict[str, Any]:
+    return _render_row(row, "User", {**row.data, **_links("groups", groups, base_url)}, base_url)
+
+
+def render_group(row: Any, base_url: str, members: Sequence[Reference] = ()) -> dict[str, Any]:
+    return _render_row(
+        row, "Group", {**row.data, **_links("members", members, base_url)}, base_url
+    )
+
+
+@dataclass(frozen=True)
+class Projection:
+    """RFC 7644 §3.9 `attributes` / `excludedAttributes` of one schema, as canonical paths
+    ("members", "name.givenName"). Known before the query, so that an attribute that will
+    not be returned is not loaded either (`wants`)."""
+
+    schema: Schema
+    only: frozenset[str] | None = None
+    excluded: frozenset[str] = frozenset()
+
+    def wants(self, name: str) -> bool:
+        """Whether any of top-level attribute `name` is returned."""
+        attribute = self.schema.attribute(name)
+        if attribute is None or attribute.returned == "never":
+            return False
+        if attribute.returned == "always":
+            return True
+        if self.only is not None and not _covers(self.only, attribute.name):
+            return False
+        if self.only is None and attribute.returned == "request":
+            return False
+        return attribute.name not in self.excluded
+
+    def apply(self, resource: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in resource.items():
+            attribute = self.schema.attribute(key)
+            if attribute is None:  # "schemas", and extensions are not projected yet
+                out[key] = value
+            elif self.wants(attribute.name):
+                out[key] = self._subs(attribute, value)
+        return out
+
+    def _subs(self, attribute: Attribute, value: Any) -> Any:
+        if attribute.returned == "always":
+            return value
+        keep = None
+        if self.only is not None and attribute.name not in self.only:
+            keep = _sub_names(self.only, attribute.name)
+        drop = _sub_names(self.excluded, attribute.name)
+        if keep is None and not drop:
+            return value
+        if isinstance(value, list):
+            return [_pick(element, keep, drop) for element in value]
+        return _pick(value, keep, drop)
+
+
+def _covers(paths: frozenset[str], name: str) -> bool:
+    return name in paths or bool(_sub_names(paths, name))
+
+
+def _sub_names(paths: frozenset[str], name: str) -> set[str]:
+    prefix = f"{name}."
+    return {p.removeprefix(prefix) for p in paths if p.startswith(prefix)}
+
+
+def _pick(element: Any, keep: set[str] | None, drop: set[str]) -> Any:
+    if not isinstance(element, dict):
+        return element
+    return {k: v for k, v in element.items() if (keep is None or k in keep) and k not in drop}
+
+
+def projection(schema: Schema, attributes: str | None, excluded: str | None) -> Projection:
+    """Names are case-insensitive and may carry the schema URN; names the schema does not
+    have are ignored, since they select nothing the server would return anyway."""
+    only = _paths(schema, attributes) if attributes else None
+    return Projection(schema, only, _paths(schema, excluded or ""))
+
+
+def _paths(schema: Schema, text: str) -> frozenset[str]:
+    paths = set()
+    for raw in text.split(","):
+        name = raw.strip()
+        if name.lower().startswith(schema.id.lower() + ":"):
+            name = name[len(schema.id) + 1 :]
+        head, _, sub_name = name.partition(".")
+        attribute = schema.attribute(head)
+        sub = attribute.sub(sub_name) if attribute is not None and sub_name else None
+        if attribute is not None and not sub_name:
+            paths.add(attribute.name)
+        elif attribute is not None and sub is not None:
+            paths.add(f"{attribute.name}.{sub.name}")
+    return frozenset(paths)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 LIST_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
@@ -85,6 +86,28 @@ def _multi(
     return Attribute(name, type="complex", multi_valued=True, sub_attributes=tuple(subs))
 
 
+def _links(name: str, *, types: tuple[str, ...], mutability: str, description: str) -> Attribute:
+    """Links to other resources (a group's members, a user's groups), RFC 7643 §4.1.2/§4.2:
+    `value` is the other resource's id (compared exactly, like `id`); `display` and `$ref`
+    are derived by the server from it, so clients never write them."""
+    fixed = "readOnly" if mutability == "readOnly" else "immutable"
+    return Attribute(
+        name,
+        type="complex",
+        multi_valued=True,
+        mutability=mutability,
+        description=description,
+        sub_attributes=(
+            Attribute("value", case_exact=True, mutability=fixed),
+            Attribute(
+                "$ref", type="reference", reference_types=("User", "Group"), mutability=fixed
+            ),
+            Attribute("display", mutability="readOnly"),
+            Attribute("type", canonical_values=types, mutability=fixed),
+        ),
+    )
+
+
 ID = Attribute(
     "id", case_exact=True, mutability="readOnly", returned="always", uniqueness="server"
 )
@@ -148,11 +171,31 @@ USER = Schema(
         _multi(
             "addresses", types=("work", "home", "other"), extra=ADDRESS_PARTS, with_value=False
         ),
+        _links(
+            "groups",
+            types=("direct", "indirect"),
+            mutability="readOnly",
+            description="Computed from group memberships, direct and through nested groups; "
+            "never stored",
+        ),
         _multi("entitlements"),
         _multi("roles"),
         _multi("x509Certificates", value_type="binary"),
         META,
     ),
+)
+
+MEMBERS = _links(
+    "members",
+    types=("User", "Group"),
+    mutability="readWrite",
+    description="Users and groups of this group; members are added and removed whole",
+)
+
+GROUP = Schema(
+    id=GROUP_SCHEMA,
+    name="Group",
+    attributes=(ID, EXTERNAL_ID, Attribute("displayName", required=True), MEMBERS, META),
 )
 
 COMMON_ATTRIBUTE_NAMES = ("id", "externalId", "meta", "schemas")
@@ -178,4 +221,5 @@ class ResourceType:
 
 RESOURCE_TYPES: tuple[ResourceType, ...] = (
     ResourceType("User", "/Users", USER, description="User Account"),
+    ResourceType("Group", "/Groups", GROUP, description="Group"),
 )

@@ -99,17 +99,15 @@ def test_no_documentation_uri_is_announced_without_one() -> None:
 
 
 def test_user_resource_type_is_registered() -> None:
-    assert discovery.resource_type_documents(BASE) == [
-        {
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
-            "id": "User",
-            "name": "User",
-            "endpoint": "/Users",
-            "schema": USER_SCHEMA,
-            "description": "User Account",
-            "meta": {"resourceType": "ResourceType", "location": f"{BASE}/ResourceTypes/User"},
-        }
-    ]
+    assert {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+        "id": "User",
+        "name": "User",
+        "endpoint": "/Users",
+        "schema": USER_SCHEMA,
+        "description": "User Account",
+        "meta": {"resourceType": "ResourceType", "location": f"{BASE}/ResourceTypes/User"},
+    } in discovery.resource_type_documents(BASE)
 
 
 def test_user_schema_document_is_the_attribute_table() -> None:
