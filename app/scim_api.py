@@ -5,53 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, g, request
 
 from app.auth import authenticate_scim_client
 from app.responses import scim_json
-from app.settings import Settings
+from app.scim_http import app_settings, db, request_body, write_context
 from scim import directory
-from scim.errors import ScimError, invalid_syntax
 from scim.listing import list_response, list_users, parse_page
 from scim.memberships import groups_of
 from scim.resources import Reference, etag, render_user
-from seats.clock import utcnow
 
 bp = Blueprint("scim", __name__, url_prefix="/scim/v2")
 bp.before_request(authenticate_scim_client)
-
-JSON_MEDIA_TYPES = ("application/json", "application/scim+json")
-
-
-def _settings() -> Settings:
-    return current_app.extensions["settings"]
-
-
-def _db() -> Any:
-    return current_app.extensions["db"]
-
-
-def _body() -> Any:
-    if request.mimetype not in JSON_MEDIA_TYPES:
-        raise ScimError(415, "send the body as application/scim+json or application/json")
-    body = request.get_json(force=True, silent=True)
-    if body is None:
-        raise invalid_syntax("the request body is not valid JSON")
-    return body
-
-
-def _if_match() -> frozenset[str] | None:
-    """The versions the client accepts; weak and strong tags alike, since meta.version is
-    weak (RFC 7644 §3.14). None when there is no precondition or it is `*`."""
-    tags = request.if_match
-    if not request.headers.get("If-Match") or tags.star_tag:
-        return None
-    return frozenset(tags.as_set(include_weak=True))
-
-
-def _ctx() -> directory.WriteContext:
-    return directory.WriteContext(org_id=g.org_id, actor=g.actor, now=utcnow(), if_match=_if_match())
-
 
 def _groups(session: Any, row: Any) -> Sequence[Reference]:
     """A user's groups are computed, never stored: read in the request's transaction."""
@@ -59,7 +24,7 @@ def _groups(session: Any, row: Any) -> Sequence[Reference]:
 
 
 def _user_response(row: Any, status: int = 200, groups: Sequence[Reference] = ()) -> Response:
-    resource = render_user(row, _settings().scim_base_url, groups)
+    resource = render_user(row, app_settings().scim_base_url, groups)
     headers = {"ETag": etag(row.version)}
     if status == 201:
         headers["Location"] = resource["meta"]["location"]
@@ -68,15 +33,15 @@ def _user_response(row: Any, status: int = 200, groups: Sequence[Reference] = ()
 
 @bp.post("/Users")
 def create_user() -> Response:
-    body = _body()
-    with _db().transaction() as session:
-        row = directory.create_user(session, body, _ctx())
+    body = request_body()
+    with db().transaction() as session:
+        row = directory.create_user(session, body, write_context())
     return _user_response(row, 201)
 
 
 @bp.get("/Users/<user_id>")
 def get_user(user_id: str) -> Response:
-    with _db().transaction(write=False) as session:
+    with db().transaction(write=False) as session:
         row = directory.get_user(session, g.org_id, user_id)
         groups = _groups(session, row)
     if request.if_none_match.contains_weak(str(row.version)):
@@ -86,14 +51,14 @@ def get_user(user_id: str) -> Response:
 
 @bp.get("/Users")
 def list_all_users() -> Response:
-    settings = _settings()
+    settings = app_settings()
     page = parse_page(
         request.args.get("startIndex"),
         request.args.get("count"),
         default=settings.default_count,
         maximum=settings.max_results,
     )
-    with _db().transaction(write=False) as session:
+    with db().transaction(write=False) as session:
         result = list_users(session, g.org_id, request.args.get("filter"), page)
         groups = groups_of(session, g.org_id, [row.id for row in result.rows])
     base = settings.scim_base_url
@@ -103,24 +68,24 @@ def list_all_users() -> Response:
 
 @bp.put("/Users/<user_id>")
 def replace_user(user_id: str) -> Response:
-    body = _body()
-    with _db().transaction() as session:
-        row = directory.replace_user(session, user_id, body, _ctx())
+    body = request_body()
+    with db().transaction() as session:
+        row = directory.replace_user(session, user_id, body, write_context())
         groups = _groups(session, row)
     return _user_response(row, groups=groups)
 
 
 @bp.patch("/Users/<user_id>")
 def patch_user(user_id: str) -> Response:
-    body = _body()
-    with _db().transaction() as session:
-        row = directory.patch_user(session, user_id, body, _ctx())
+    body = request_body()
+    with db().transaction() as session:
+        row = directory.patch_user(session, user_id, body, write_context())
         groups = _groups(session, row)
     return _user_response(row, groups=groups)
 
 
 @bp.delete("/Users/<user_id>")
 def delete_user(user_id: str) -> Response:
-    with _db().transaction() as session:
-        directory.delete_user(session, user_id, _ctx())
+    with db().transaction() as session:
+        directory.delete_user(session, user_id, write_context())
     return Response(status=204)

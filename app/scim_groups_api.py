@@ -11,7 +11,8 @@ from flask import Response, g, request
 from sqlalchemy.orm import Session
 
 from app.responses import scim_json
-from app.scim_api import _body, _ctx, _db, _settings, bp
+from app.scim_api import bp
+from app.scim_http import app_settings, db, request_body, write_context
 from scim import groups, memberships
 from scim.listing import list_groups, list_response, parse_page
 from scim.resources import Projection, Reference, etag, projection, render_group
@@ -34,7 +35,7 @@ def _members(session: Session, rows: Sequence[GroupRow], shown: Projection) -> M
 
 
 def _resource(row: GroupRow, members: Members, shown: Projection) -> dict[str, Any]:
-    return shown.apply(render_group(row, _settings().scim_base_url, members.get(row.id, ())))
+    return shown.apply(render_group(row, app_settings().scim_base_url, members.get(row.id, ())))
 
 
 def _group_response(
@@ -42,15 +43,15 @@ def _group_response(
 ) -> Response:
     headers = {"ETag": etag(row.version)}
     if status == 201:
-        headers["Location"] = render_group(row, _settings().scim_base_url)["meta"]["location"]
+        headers["Location"] = render_group(row, app_settings().scim_base_url)["meta"]["location"]
     return scim_json(_resource(row, members, shown), status, headers)
 
 
 @bp.post("/Groups")
 def create_group() -> Response:
-    body, shown = _body(), _shown()
-    with _db().transaction() as session:
-        row = groups.create_group(session, body, _ctx())
+    body, shown = request_body(), _shown()
+    with db().transaction() as session:
+        row = groups.create_group(session, body, write_context())
         members = _members(session, [row], shown)
     return _group_response(row, members, shown, 201)
 
@@ -58,7 +59,7 @@ def create_group() -> Response:
 @bp.get("/Groups/<group_id>")
 def get_group(group_id: str) -> Response:
     shown = _shown()
-    with _db().transaction(write=False) as session:
+    with db().transaction(write=False) as session:
         row = groups.get_group(session, g.org_id, group_id)
         unchanged = request.if_none_match.contains_weak(str(row.version))
         members = {} if unchanged else _members(session, [row], shown)
@@ -69,10 +70,10 @@ def get_group(group_id: str) -> Response:
 
 @bp.get("/Groups")
 def list_all_groups() -> Response:
-    settings, shown, args = _settings(), _shown(), request.args
+    settings, shown, args = app_settings(), _shown(), request.args
     page = parse_page(args.get("startIndex"), args.get("count"),
                       default=settings.default_count, maximum=settings.max_results)
-    with _db().transaction(write=False) as session:
+    with db().transaction(write=False) as session:
         result = list_groups(session, g.org_id, args.get("filter"), page)
         members = _members(session, result.rows, shown)
     return scim_json(list_response(result, [_resource(r, members, shown) for r in result.rows]))
@@ -80,9 +81,9 @@ def list_all_groups() -> Response:
 
 @bp.put("/Groups/<group_id>")
 def replace_group(group_id: str) -> Response:
-    body, shown = _body(), _shown()
-    with _db().transaction() as session:
-        row = groups.replace_group(session, group_id, body, _ctx())
+    body, shown = request_body(), _shown()
+    with db().transaction() as session:
+        row = groups.replace_group(session, group_id, body, write_context())
         members = _members(session, [row], shown)
     return _group_response(row, members, shown)
 
@@ -91,14 +92,14 @@ def replace_group(group_id: str) -> Response:
 def patch_group(group_id: str) -> Response:
     """204 without a body (RFC 7644 §3.5.2 allows it, Entra and Okta expect it): sending a
     large group back after every membership delta would cost more than the change."""
-    body = _body()
-    with _db().transaction() as session:
-        row = groups.patch_group(session, group_id, body, _ctx())
+    body = request_body()
+    with db().transaction() as session:
+        row = groups.patch_group(session, group_id, body, write_context())
     return Response(status=204, headers={"ETag": etag(row.version)})
 
 
 @bp.delete("/Groups/<group_id>")
 def delete_group(group_id: str) -> Response:
-    with _db().transaction() as session:
-        groups.delete_group(session, group_id, _ctx())
+    with db().transaction() as session:
+        groups.delete_group(session, group_id, write_context())
     return Response(status=204)

@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from app.db import Database
 from scim.tables import GroupMemberRow, UserRow
-from tests.api.conftest import app, make_scim  # noqa: F401  (the app fixtures, reused here)
 from tests.support import Scim, patch_body
 
 THREADS = 8

@@ -1,0 +1,44 @@
+"""Request plumbing shared by the SCIM blueprints (Users, Groups, Bulk): the body, the
+database, the settings and the write context of the current request."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g, request
+
+from app.settings import Settings
+from scim import directory
+from scim.errors import ScimError, invalid_syntax
+from seats.clock import utcnow
+
+JSON_MEDIA_TYPES = ("application/json", "application/scim+json")
+
+
+def app_settings() -> Settings:
+    return current_app.extensions["settings"]
+
+
+def db() -> Any:
+    return current_app.extensions["db"]
+
+
+def request_body() -> Any:
+    if request.mimetype not in JSON_MEDIA_TYPES:
+        raise ScimError(415, "send the body as application/scim+json or application/json")
+    parsed = request.get_json(force=True, silent=True)
+    if parsed is None:
+        raise invalid_syntax("the request body is not valid JSON")
+    return parsed
+
+
+def if_match() -> frozenset[str] | None:
+    """The versions the client accepts; weak and strong tags alike, since meta.version is
+    weak (RFC 7644 §3.14). None when there is no precondition or it is `*`."""
+    tags = request.if_match
+    if not request.headers.get("If-Match") or tags.star_tag:
+        return None
+    return frozenset(tags.as_set(include_weak=True))
+
+
+def write_context() -> directory.WriteContext:
+    return directory.WriteContext(org_id=g.org_id, actor=g.actor, now=utcnow(), if_match=if_match())
