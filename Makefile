@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-test
 
 export SCIM_DATABASE_URL ?= sqlite:///var/scim-seats.db
 
-.PHONY: run test install install-test bench clean lint-imports
+.PHONY: run test install install-test bench clean lint-imports browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,11 @@ run: $(STAMP)
 	$(BIN)/scim-seats demo --slug demo --seats 5
 	$(BIN)/scim-seats serve --host 127.0.0.1 --port 8000
 
-test: $(TEST_STAMP)
+# The console's browser tests drive Debian's Chromium: installed here only when missing.
+browser:
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+test: $(TEST_STAMP) browser
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 

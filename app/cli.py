@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app import migrate
 from app.admin.auth import ROLES, issue_admin_token
+from app.console.links import DEFAULT_TTL as CONSOLE_LINK_TTL, issue_link
 from app.db import Database
 from app.settings import Settings, SettingsError
 from app.sso import validate_key_source
@@ -225,12 +226,29 @@ def revoke_client(client_id: str) -> None:
     click.echo(f"OAuth client {client_id} revoked")
 
 
+@main.command("console-link")
+@click.argument("slug")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--sub", default="owner@localhost", show_default=True, help="The admin's identity.")
+@click.option("--ttl", type=click.IntRange(min=1), default=int(CONSOLE_LINK_TTL.total_seconds()),
+              show_default=True, help="Seconds until the unused link expires.")
+@_one_line_errors
+def console_link(slug: str, role: str, sub: str, ttl: int) -> None:
+    """Print a one-time sign-in link to the admin console (opens an 8-hour session)."""
+    settings = _settings()
+    with _transaction() as session:
+        service.org_by_slug(session, slug)
+    click.echo(issue_link(settings, slug=slug, role=role, sub=sub, ttl=timedelta(seconds=ttl),
+                          now=utcnow()))
+
+
 @main.command("demo")
 @click.option("--slug", default="demo", show_default=True)
 @click.option("--seats", type=click.IntRange(min=0), default=5, show_default=True)
 @_one_line_errors
 def demo(slug: str, seats: int) -> None:
-    """Create the demo org if missing, then print the SCIM base URL and a fresh token."""
+    """Create the demo org if missing, then print the SCIM base URL, a fresh token and a
+    one-time console link for the primary owner."""
     settings = _settings()
     with _transaction() as session:
         contract = service.NewContract(
@@ -244,6 +262,9 @@ def demo(slug: str, seats: int) -> None:
     click.echo(f"SCIM base URL: {settings.scim_base_url}")
     click.echo(f"SCIM token:    {secret}")
     click.echo(f'Try: curl -H "Authorization: Bearer {secret}" {settings.scim_base_url}/Users')
+    link = issue_link(settings, slug=slug, role="primary_owner", sub="owner@localhost",
+                      ttl=CONSOLE_LINK_TTL, now=utcnow())
+    click.echo(f"Console (one-time link, 15 minutes): {link}")
 
 
 @main.command("serve")

@@ -11,6 +11,7 @@ from app import sso
 from app import metrics
 from app import scim_discovery
 from app import oauth
+from app import console
 from app.admin import routes as admin_routes
 from app.db import Database
 from app.settings import Settings
@@ -21,6 +22,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.secret_key
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = not settings.dev_mode
     app.extensions["settings"] = settings
     app.extensions["db"] = Database(settings.database_url)
     app.add_template_filter(money.format_amount, "money")
@@ -29,6 +33,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(admin_routes.bp)
     app.register_blueprint(sso.bp)
     app.register_blueprint(oauth.bp)
+    console.register(app)
     errors.register(app)
     metrics.register(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -47,7 +47,7 @@ def test_service_provider_config_announces_the_current_capabilities() -> None:
         "filter": {"supported": True, "maxResults": 1000},
         "changePassword": {"supported": True},
         "sort": {"supported": False},
-        "etag": {"supported": False},
+        "etag": {"supported": True},
         "authenticationSchemes": [
             {
                 "type": "oauthbearertoken",

@@ -1,0 +1,163 @@
+"""Billing settings: the Seats card, the top-up flow (pencil → Review → Upgrade), the
+upcoming renewal and the invoices. Prices, proration, quotes and invoices all come from
+seats.commerce and seats.invoices; this module only asks and shows."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Response, abort, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.admin.schemas import InvoiceSchema
+from app.admin.seats_api import OWNER
+from app.console import purchase, usage
+from app.console.blueprint import bp, can, db, require_role, settings
+from app.console.forms import SeatsForm, UpgradeForm
+from seats import commerce, invoices, service
+from seats.clock import utcnow
+from seats.errors import IdempotencyConflict, InvalidTopUp, SeatReductionNotAllowed
+from seats.models import Contract, Quote, SeatPool
+from seats.terms import term_end
+
+
+@dataclass(frozen=True)
+class SeatsCard:
+    total: int
+    assigned: int
+    free: int
+    term_start: date
+    term_end: date
+    currency: str
+    unit_price_minor: int
+    proration: str
+    auto_renew: bool
+    renewal_quantity: int
+
+    @property
+    def renewal_amount_minor(self) -> int:
+        """A renewal invoices the whole year for each renewed seat (seats.renewal)."""
+        return self.renewal_quantity * self.unit_price_minor
+
+
+def _seats_card(session: Session, org_id: str) -> SeatsCard:
+    pool = session.get_one(SeatPool, org_id)
+    contract = session.get_one(Contract, org_id)
+    return SeatsCard(
+        total=pool.total, assigned=pool.assigned, free=pool.free,
+        term_start=contract.term_start, term_end=term_end(contract.term_start),
+        currency=contract.currency, unit_price_minor=contract.unit_price_minor,
+        proration=contract.proration, auto_renew=contract.auto_renew,
+        renewal_quantity=contract.renewal_quantity(pool.assigned),
+    )
+
+
+def _billing_page(form: SeatsForm | None, status: int = 200) -> tuple[str, int]:
+    with db().transaction(write=False) as session:
+        card = _seats_card(session, g.org_id)
+        issued = invoices.list_invoices(session, g.org_id)
+        alert = usage.alert(session, g.org_id, utcnow())
+    if form is not None and form.total.data is None and not form.total.errors:
+        form.total.data = card.total
+    return render_template("console/billing.html", card=card, invoices=issued, form=form,
+                           alert=alert), status
+
+
+@bp.get("/billing")
+def billing() -> tuple[str, int]:
+    """`?edit=seats` is where the pencil leads: the seat count as a field (owners only)."""
+    editing = request.args.get("edit") == "seats" and can(OWNER)
+    return _billing_page(SeatsForm() if editing else None)
+
+
+class SeatsFieldError(ValueError):
+    """Why the requested total cannot be priced, worded for the field."""
+
+
+def _quote_for_total(requested_total: int) -> str:
+    """Prices raising the total to `requested_total`; returns the quote id. The current
+    total is read under the pool lock, so the quote adds exactly the difference."""
+    maximum = settings().max_seats_per_purchase
+    now = utcnow()
+    with db().transaction() as session:
+        total = service.lock_pool(session, g.org_id, now).total
+        try:
+            add_seats = commerce.parse_add_seats(requested_total - total, maximum)
+        except SeatReductionNotAllowed as exc:
+            raise SeatsFieldError(
+                f"Seats cannot be removed during a term: enter {total} or more. "
+                "To free a seat, reassign it to another user.") from exc
+        except InvalidTopUp as exc:
+            if requested_total == total:
+                raise SeatsFieldError(f"That is the current total. Enter more than {total} "
+                                      "to add seats.") from exc
+            raise SeatsFieldError(f"At most {maximum:,} seats can be added at once: enter "
+                                  f"{total + maximum:,} or fewer.") from exc
+        return commerce.preview_top_up(session, g.org_id, add_seats, actor=g.actor, now=now).id
+
+
+@bp.post("/billing/seats")
+@require_role(OWNER)
+def price_seats() -> Response | tuple[str, int]:
+    form = SeatsForm()
+    if form.validate_on_submit():
+        try:
+            quote_id = _quote_for_total(form.total.data)
+        except SeatsFieldError as exc:
+            form.total.errors.append(str(exc))
+        else:
+            return redirect(url_for("console.review", quote_id=quote_id), 303)
+    return _billing_page(form, 400)
+
+
+@bp.get("/billing/quotes/<quote_id>")
+@require_role(OWNER)
+def review(quote_id: str) -> str:
+    """Every rendering embeds a fresh idempotency key: the key stands for this one click of
+    Upgrade, while the quote itself can be bought only once whatever the key."""
+    with db().transaction(write=False) as session:
+        quote = session.scalar(select(Quote).where(Quote.id == quote_id, Quote.org_id == g.org_id))
+    if quote is None:
+        abort(404, "No such quote in this organisation. Start again from Billing.")
+    form = UpgradeForm(quote_id=quote.id, idempotency_key=purchase.new_key())
+    usable = quote.used_at is None and utcnow() < quote.valid_until
+    return render_template("console/review.html", quote=quote, form=form, usable=usable)
+
+
+@bp.post("/billing/seats/upgrade")
+@require_role(OWNER)
+def upgrade() -> Response:
+    """POST/redirect/GET: the outcome page is keyed by the idempotency key, so a reload
+    shows the outcome again instead of buying again. A second click while the first still
+    runs lands on the same page, which waits for the first to finish."""
+    form = UpgradeForm()
+    if not form.validate_on_submit():
+        abort(400, "The upgrade form was incomplete. Review the increase again.")
+    key = form.idempotency_key.data
+    buyer = purchase.Buyer(db(), g.org_id, g.actor)
+    try:
+        purchase.buy(buyer, key, form.quote_id.data)
+    except IdempotencyConflict as exc:
+        if exc.code != "IDEMPOTENCY_KEY_IN_FLIGHT":
+            raise
+    return redirect(url_for("console.purchase_outcome", key=key), 303)
+
+
+@bp.get("/billing/purchases/<key>")
+def purchase_outcome(key: str) -> str:
+    found = purchase.outcome(db(), g.org_id, key) if purchase.KEY_PATTERN.match(key) else None
+    if found is None:
+        abort(404, "No purchase with this key in this organisation.")
+    return render_template("console/purchase.html", outcome=found)
+
+
+@bp.get("/billing/invoices/<number>")
+def invoice(number: str) -> str:
+    """The admin API's printable invoice page, with the same template."""
+    with db().transaction(write=False) as session:
+        found = invoices.by_number(session, g.org_id, number)
+        if found is None:
+            abort(404, f"No invoice {number} in this organisation.")
+        document = InvoiceSchema().dump(found)
+    return render_template("invoice.html", invoice=document, org=g.admin.org_slug)

@@ -1,0 +1,123 @@
+"""The console blueprint and what every console request goes through: CSRF on each POST,
+the signed-in admin (or a redirect to sign-in), server-side role checks, HTML errors and
+security headers. Route modules attach their views to `bp`."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import Forbidden, HTTPException
+
+from app.admin.problems import from_domain
+from app.console import identity
+from app.db import Database
+from app.settings import Settings
+from scim.errors import ScimError
+from seats.clock import utcnow
+from seats.errors import SeatsError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+bp = Blueprint("console", __name__, url_prefix="/console",
+               static_folder="../static/console", static_url_path="/static")
+csrf = CSRFProtect()
+
+PUBLIC_ENDPOINTS = frozenset({"console.static", "console.login", "console.link"})
+SECURITY_HEADERS = {
+    # Inline styles only for the shared printable invoice; no inline scripts anywhere.
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self' data:; frame-ancestors 'none'; "
+                               "form-action 'self'; base-uri 'none'",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+
+
+def db() -> Database:
+    return current_app.extensions["db"]
+
+
+def settings() -> Settings:
+    return current_app.extensions["settings"]
+
+
+@bp.before_request
+def _guard() -> Response | None:
+    """CSRF before anything else, sign-in included (login CSRF); then the session."""
+    if request.method == "POST":
+        csrf.protect()
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    admin = identity.current(db(), utcnow())
+    if admin is None:
+        identity.forget()
+        wanted = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("console.login", next=wanted))
+    g.admin, g.org_id, g.actor = admin, admin.org_id, admin.actor
+    return None
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    response.headers.update(SECURITY_HEADERS)
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def can(*roles: str) -> bool:
+    """For templates: whether to show a control. The view still checks (`require_role`)."""
+    return g.admin.role in roles
+
+
+@bp.context_processor
+def _template_helpers() -> dict[str, Any]:
+    return {"can": can}
+
+
+def require_role(*roles: str) -> Callable[[F], F]:
+    """Server-side role check: a hidden button is never the only guard."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if g.admin.role not in roles:
+                raise Forbidden(f"This needs the role {' or '.join(roles)}; "
+                                f"you are signed in as {g.admin.role}.")
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def error_page(status: int, title: str, message: str) -> tuple[str, int]:
+    return render_template("console/error.html", title=title, message=message), status
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(exc: CSRFError) -> tuple[str, int]:
+    return error_page(400, "The form expired",
+                      "This form was missing its security token or it had expired. "
+                      "Go back, reload the page and try again.")
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> tuple[str, int]:
+    return error_page(exc.code or 500, exc.name, exc.description or exc.name)
+
+
+@bp.errorhandler(SeatsError)
+def _refused(exc: SeatsError) -> tuple[str, int]:
+    """A domain refusal no view expected; the API's table gives its status."""
+    return error_page(from_domain(exc).status, "Not possible", str(exc))
+
+
+@bp.errorhandler(ScimError)
+def _directory_error(exc: ScimError) -> tuple[str, int]:
+    """An unknown user id, mostly: the directory speaks SCIM, the console HTML."""
+    return error_page(exc.status, "Not found" if exc.status == 404 else "Not possible",
+                      exc.detail)

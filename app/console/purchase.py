@@ -1,0 +1,88 @@
+"""Confirming a seat quote from the console, at most once per idempotency key. The Review
+page embeds a fresh key; a double click, a reload or a retried POST carries the same key and
+gets the stored outcome instead of a second purchase. The stored bodies have the admin API's
+shapes (PurchaseSchema, problem documents), so either front end could read them."""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from app.admin.problems import from_domain
+from app.admin.schemas import PurchaseSchema
+from app.db import Database
+from seats import commerce, idempotency
+from seats.clock import utcnow
+from seats.errors import SeatsError
+from seats.models import IdempotencyKey
+
+UPGRADE_PATH = "/console/billing/seats/upgrade"
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
+"""Console keys are `new_key()` values; the pattern keeps other keys of the org (API
+clients', sign-in links') out of the console's purchase pages."""
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@dataclass(frozen=True)
+class Buyer:
+    database: Database
+    org_id: str
+    actor: str
+
+
+def buy(buyer: Buyer, key: str, quote_id: str) -> None:
+    """Claims the key, then confirms the quote; a replay returns at once (its outcome is
+    already stored). IdempotencyConflict means the first use of the key still runs, or the
+    key came with another quote."""
+    fingerprint = idempotency.fingerprint("POST", UPGRADE_PATH, {"quote_id": quote_id})
+    with buyer.database.transaction() as session:
+        stored = idempotency.claim(session, buyer.org_id, key, fingerprint, utcnow())
+    if stored is None:
+        _confirm(buyer, key, quote_id)
+
+
+def _confirm(buyer: Buyer, key: str, quote_id: str) -> None:
+    """As the admin API does: the purchase and its outcome commit together; a refusal is
+    stored after the refused transaction rolled back; anything unexpected frees the key."""
+    try:
+        with buyer.database.transaction() as session:
+            purchase = commerce.confirm_top_up(session, buyer.org_id, quote_id,
+                                               actor=buyer.actor, now=utcnow())
+            outcome = idempotency.StoredResponse(201, PurchaseSchema().dump(purchase))
+            idempotency.finish(session, buyer.org_id, key, outcome, utcnow())
+    except SeatsError as exc:
+        problem = from_domain(exc)
+        with buyer.database.transaction() as session:
+            idempotency.finish(session, buyer.org_id, key,
+                               idempotency.StoredResponse(problem.status, problem.to_dict()),
+                               utcnow())
+    except BaseException:
+        with buyer.database.transaction() as session:
+            idempotency.release(session, buyer.org_id, key)
+        raise
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a key: `done` False while its purchase still runs."""
+
+    done: bool
+    status: int | None = None
+    body: dict[str, Any] | None = None
+
+    @property
+    def bought(self) -> bool:
+        return self.status == 201
+
+
+def outcome(database: Database, org_id: str, key: str) -> Outcome | None:
+    """None when the org never used this key (seats.idempotency has no read-only lookup)."""
+    with database.transaction(write=False) as session:
+        record = session.get(IdempotencyKey, (org_id, key))
+        if record is None:
+            return None
+        return Outcome(record.state == "done", record.response_status, record.response_body)

@@ -1,0 +1,48 @@
+"""SCIM bearer tokens: issued, listed and revoked with the seats.service use cases the
+admin API uses. A new token's secret is shown once, in the response to the POST that made
+it: only its hash is stored, so there is nothing to redirect to."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, g, redirect, render_template, url_for
+
+from app.admin.tokens_api import TOKEN_MANAGERS
+from app.console.blueprint import bp, db, require_role, settings
+from app.console.forms import NewTokenForm
+from seats import service
+from seats.clock import utcnow
+
+
+def _tokens_page(form: NewTokenForm, status: int = 200, created: tuple[str, str] | None = None,
+                 ) -> tuple[str, int]:
+    with db().transaction(write=False) as session:
+        tokens = service.list_tokens(session, g.org_id)
+    return render_template("console/tokens.html", tokens=tokens, form=form, created=created,
+                           scim_base_url=settings().scim_base_url), status
+
+
+@bp.get("/tokens")
+def tokens() -> tuple[str, int]:
+    return _tokens_page(NewTokenForm())
+
+
+@bp.post("/tokens")
+@require_role(*TOKEN_MANAGERS)
+def create_token() -> tuple[str, int]:
+    form = NewTokenForm()
+    if not form.validate_on_submit():
+        return _tokens_page(form, 400)
+    name = form.name.data.strip()
+    with db().transaction() as session:
+        _, secret = service.issue_token(session, g.org_id, name, utcnow())
+    return _tokens_page(NewTokenForm(formdata=None), 201, created=(name, secret))
+
+
+@bp.post("/tokens/<token_id>/revoke")
+@require_role(*TOKEN_MANAGERS)
+def revoke_token(token_id: str) -> Response:
+    with db().transaction() as session:
+        found = service.revoke_token(session, g.org_id, token_id, utcnow())
+    if not found:
+        abort(404, "This organisation has no such SCIM token.")
+    flash("The token was revoked; SCIM requests with it are refused from now on.", "success")
+    return redirect(url_for("console.tokens"), 303)

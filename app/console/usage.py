@@ -1,0 +1,105 @@
+"""Seat usage: the chart of assigned and total seats over time (from the audit log), the
+alert threshold, and the warning shown at the threshold and when the pool is full."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from flask import g, render_template
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.console import chart
+from app.console.blueprint import bp, db
+from seats import events, service
+from seats.clock import utcnow
+from seats.events import _reached as threshold_reached  # the rule seats.low fires on
+from seats.models import AlertSettings, AuditEvent, Contract
+
+REFUSAL_WINDOW = timedelta(days=7)
+MIN_CHART_DAYS = 14
+
+
+@dataclass(frozen=True)
+class UsageAlert:
+    total: int
+    assigned: int
+    threshold_percent: int
+    refusals: int
+    """Provisioning requests refused in the last seven days."""
+
+    @property
+    def full(self) -> bool:
+        return self.assigned >= self.total
+
+    @property
+    def percent_used(self) -> int:
+        return self.assigned * 100 // self.total if self.total else 100
+
+
+def threshold_percent(session: Session, org_id: str) -> int:
+    settings = session.get(AlertSettings, org_id)
+    return settings.threshold_percent if settings else events.DEFAULT_THRESHOLD_PERCENT
+
+
+def _refusals_since(session: Session, org_id: str, since: datetime) -> int:
+    return session.scalar(
+        select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.org_id == org_id, AuditEvent.action == events.REFUSED_ACTION,
+            AuditEvent.at >= since)
+    ) or 0
+
+
+def alert(session: Session, org_id: str, now: datetime) -> UsageAlert | None:
+    """None while usage is below the org's threshold and the pool has a free seat."""
+    counts = service.seat_counts(session, org_id)
+    percent = threshold_percent(session, org_id)
+    if counts.free > 0 and not threshold_reached(counts.assigned, counts.total, percent):
+        return None
+    return UsageAlert(counts.total, counts.assigned, percent,
+                      _refusals_since(session, org_id, now - REFUSAL_WINDOW))
+
+
+def _chart_start(session: Session, org_id: str, today: date) -> date:
+    """The current term so far, but at least two weeks so a new org still shows a line."""
+    term_start = session.get_one(Contract, org_id).term_start
+    return min(term_start, today - timedelta(days=MIN_CHART_DAYS - 1))
+
+
+def _samples(session: Session, org_id: str, start: date, today: date) -> list[chart.Sample]:
+    since = datetime.combine(start, time(), tzinfo=timezone.utc)
+    columns = (AuditEvent.at, AuditEvent.total_after, AuditEvent.assigned_after)
+    before = session.execute(
+        select(AuditEvent.total_after, AuditEvent.assigned_after)
+        .where(AuditEvent.org_id == org_id, AuditEvent.at < since)
+        .order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    first = session.execute(
+        select(AuditEvent.total_before, AuditEvent.assigned_before)
+        .where(AuditEvent.org_id == org_id, AuditEvent.at >= since)
+        .order_by(AuditEvent.id).limit(1)
+    ).first()
+    counts = service.seat_counts(session, org_id)
+    initial = before or first or (counts.total, counts.assigned)
+    changes = session.execute(
+        select(*columns).where(AuditEvent.org_id == org_id, AuditEvent.at >= since)
+        .order_by(AuditEvent.id).execution_options(yield_per=1000)
+    )
+    return chart.daily_samples((initial[0], initial[1]),
+                               ((row.at, row.total_after, row.assigned_after) for row in changes),
+                               start, today)
+
+
+@bp.get("/usage")
+def usage() -> str:
+    now = utcnow()
+    with db().transaction(write=False) as session:
+        counts = service.seat_counts(session, g.org_id)
+        percent = threshold_percent(session, g.org_id)
+        samples = _samples(session, g.org_id, _chart_start(session, g.org_id, now.date()),
+                           now.date())
+        warning = alert(session, g.org_id, now)
+        refusals = _refusals_since(session, g.org_id, now - REFUSAL_WINDOW)
+    return render_template("console/usage.html", counts=counts, threshold=percent,
+                           chart=chart.build(samples, percent), alert=warning,
+                           refusals=refusals)
