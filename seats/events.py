@@ -55,12 +55,12 @@ def counts(pool: SeatPool) -> dict[str, int]:
     return {"total": pool.total, "assigned": pool.assigned, "free": pool.free}
 
 
-def _reached(assigned: int, total: int, percent: int) -> bool:
+def threshold_reached(assigned: int, total: int, percent: int) -> bool:
     """Integer arithmetic, so 90 % of 10 seats is reached at exactly 9."""
     return total > 0 and assigned * 100 >= total * percent
 
 
-def _threshold_percent(session: Session, org_id: str) -> int:
+def threshold_percent(session: Session, org_id: str) -> int:
     settings = session.get(AlertSettings, org_id)
     return settings.threshold_percent if settings else DEFAULT_THRESHOLD_PERCENT
 
@@ -69,8 +69,8 @@ def after_claim(session: Session, pool: SeatPool, now: datetime) -> None:
     """Called once a claim has raised `assigned` by one. Fires only on the claim that crosses
     a level, so an org hovering above its threshold is not told again on every claim; a
     release and a new crossing tell it again."""
-    percent = _threshold_percent(session, pool.org_id)
-    if _reached(pool.assigned, pool.total, percent) and not _reached(
+    percent = threshold_percent(session, pool.org_id)
+    if threshold_reached(pool.assigned, pool.total, percent) and not threshold_reached(
         pool.assigned - 1, pool.total, percent
     ):
         emit(session, pool.org_id, SEATS_LOW, {**counts(pool), "threshold_percent": percent}, now)
@@ -96,7 +96,7 @@ def _refused_after(org_id: Any, since: Any) -> tuple[ColumnElement[bool], ...]:
     )
 
 
-def _refusals_since(session: Session, org_id: str, since: datetime) -> int:
+def refusals_since(session: Session, org_id: str, since: datetime) -> int:
     query = select(func.count()).select_from(AuditEvent).where(*_refused_after(org_id, since))
     return session.scalar(query) or 0
 
@@ -107,7 +107,7 @@ def _emit_digest_if_due(
     last = settings.last_refusal_event_at
     if last is None or now - last < REFUSAL_DIGEST_EVERY:
         return False
-    refusals = _refusals_since(session, pool.org_id, last)
+    refusals = refusals_since(session, pool.org_id, last)
     if refusals == 0:
         return False
     payload = {**counts(pool), "digest": True, "refusals": refusals, "since": last.isoformat()}

@@ -59,7 +59,7 @@ def _renew_once(session: Session, pool: SeatPool, contract: Contract, now: datet
                 period_start=start,
                 period_end=term_end(start),
                 months=TERM_MONTHS,
-                amount_minor=quantity * contract.unit_price_minor,
+                amount_minor=contract.renewal_amount_minor(pool.assigned),
             )
         ],
         issued_by=RENEWAL_ACTOR,

@@ -2,19 +2,20 @@
 visible transaction; purchases add the idempotency claim around it."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, current_app, g, render_template, request
 
 from app.admin.auth import require_role
 from app.admin.blueprint import bp, db, json_body, json_response
-from app.admin.problems import Problem, from_domain
+from app import purchases
+from app.admin.problems import Problem
 from app.admin.schemas import (
     AddSeatsSchema,
     InvoiceListSchema,
     InvoiceSchema,
     PurchaseRequestSchema,
-    PurchaseSchema,
     QuoteSchema,
     ReassignmentRequestSchema,
     ReassignmentSchema,
@@ -130,45 +131,27 @@ def _idempotency_key() -> str:
     return key
 
 
-def _refusal(exc: SeatsError, quote_id: str) -> idempotency.StoredResponse:
-    """A refused purchase, as stored for replays; stale or expired quotes carry a fresh one."""
-    extra: dict[str, Any] = {}
-    if isinstance(exc, QuoteUnusable):
+def _fresh_quote(quote_id: str) -> Callable[[SeatsError], dict[str, Any]]:
+    """Stale or expired quotes are answered with a fresh one for the same seats."""
+
+    def extra(exc: SeatsError) -> dict[str, Any]:
+        if not isinstance(exc, QuoteUnusable):
+            return {}
         with db().transaction(write=False) as session:
             add_seats = commerce.quote_seats(session, g.org_id, quote_id)
-        extra["fresh_quote"] = _preview(add_seats)
-    problem = from_domain(exc, **extra)
-    return idempotency.StoredResponse(problem.status, problem.to_dict())
+        return {"fresh_quote": _preview(add_seats)}
+
+    return extra
 
 
-def _stored_response(stored: idempotency.StoredResponse, replayed: bool) -> Response:
+def _stored_response(outcome: purchases.Outcome) -> Response:
+    stored = outcome.response
     response = json_response(stored.body, stored.status)
     if stored.status >= 400:
         response.content_type = "application/problem+json"
-    if replayed:
+    if outcome.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response
-
-
-def _confirm(key: str, quote_id: str) -> idempotency.StoredResponse:
-    """The purchase and its stored response commit together; a refusal is stored after
-    the refused transaction rolled back; anything unexpected frees the key for a retry."""
-    try:
-        with db().transaction() as session:
-            purchase = commerce.confirm_top_up(session, g.org_id, quote_id, actor=g.actor,
-                                               now=utcnow())
-            stored = idempotency.StoredResponse(201, PurchaseSchema().dump(purchase))
-            idempotency.finish(session, g.org_id, key, stored, utcnow())
-        return stored
-    except SeatsError as exc:
-        stored = _refusal(exc, quote_id)
-        with db().transaction() as session:
-            idempotency.finish(session, g.org_id, key, stored, utcnow())
-        return stored
-    except BaseException:
-        with db().transaction() as session:
-            idempotency.release(session, g.org_id, key)
-        raise
 
 
 @bp.post("/seats/purchases")
@@ -206,11 +189,9 @@ def create_purchase() -> Response:
     body = json_body()
     quote_id = load(PurchaseRequestSchema(), body, "INVALID_BODY")["quote_id"]
     fingerprint = idempotency.fingerprint("POST", request.path, body)
-    with db().transaction() as session:
-        stored = idempotency.claim(session, g.org_id, key, fingerprint, utcnow())
-    if stored is not None:
-        return _stored_response(stored, replayed=True)
-    return _stored_response(_confirm(key, quote_id), replayed=False)
+    buyer = purchases.Buyer(db(), g.org_id, g.actor)
+    return _stored_response(purchases.buy_once(buyer, key, quote_id, fingerprint,
+                                               _fresh_quote(quote_id)))
 
 
 @bp.get("/invoices")
@@ -286,7 +267,8 @@ def get_renewal() -> Response:
         expected = {
             "date": term_end(contract.term_start), "auto_renew": contract.auto_renew,
             "quantity": quantity, "unit_price_minor": contract.unit_price_minor,
-            "amount_minor": quantity * contract.unit_price_minor, "currency": contract.currency,
+            "amount_minor": contract.renewal_amount_minor(pool.assigned),
+            "currency": contract.currency,
         }
     return json_response(RenewalSchema().dump(expected))
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.admin.schemas import InvoiceSchema
 from app.admin.seats_api import OWNER
 from app.console import purchase, usage
+from app.purchases import Buyer
 from app.console.blueprint import bp, can, db, require_role, settings
 from app.console.forms import SeatsForm, UpgradeForm
 from seats import commerce, invoices, service
@@ -34,11 +35,7 @@ class SeatsCard:
     proration: str
     auto_renew: bool
     renewal_quantity: int
-
-    @property
-    def renewal_amount_minor(self) -> int:
-        """A renewal invoices the whole year for each renewed seat (seats.renewal)."""
-        return self.renewal_quantity * self.unit_price_minor
+    renewal_amount_minor: int
 
 
 def _seats_card(session: Session, org_id: str) -> SeatsCard:
@@ -50,6 +47,7 @@ def _seats_card(session: Session, org_id: str) -> SeatsCard:
         currency=contract.currency, unit_price_minor=contract.unit_price_minor,
         proration=contract.proration, auto_renew=contract.auto_renew,
         renewal_quantity=contract.renewal_quantity(pool.assigned),
+        renewal_amount_minor=contract.renewal_amount_minor(pool.assigned),
     )
 
 
@@ -135,7 +133,7 @@ def upgrade() -> Response:
     if not form.validate_on_submit():
         abort(400, "The upgrade form was incomplete. Review the increase again.")
     key = form.idempotency_key.data
-    buyer = purchase.Buyer(db(), g.org_id, g.actor)
+    buyer = Buyer(db(), g.org_id, g.actor)
     try:
         purchase.buy(buyer, key, form.quote_id.data)
     except IdempotencyConflict as exc:

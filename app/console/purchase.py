@@ -9,12 +9,9 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from app.admin.problems import from_domain
-from app.admin.schemas import PurchaseSchema
 from app.db import Database
-from seats import commerce, idempotency
-from seats.clock import utcnow
-from seats.errors import SeatsError
+from app.purchases import Buyer, buy_once
+from seats import idempotency
 from seats.models import IdempotencyKey
 
 UPGRADE_PATH = "/console/billing/seats/upgrade"
@@ -27,43 +24,11 @@ def new_key() -> str:
     return secrets.token_urlsafe(24)
 
 
-@dataclass(frozen=True)
-class Buyer:
-    database: Database
-    org_id: str
-    actor: str
-
-
 def buy(buyer: Buyer, key: str, quote_id: str) -> None:
-    """Claims the key, then confirms the quote; a replay returns at once (its outcome is
-    already stored). IdempotencyConflict means the first use of the key still runs, or the
-    key came with another quote."""
+    """A replay returns at once (its outcome is already stored). IdempotencyConflict means
+    the first use of the key still runs, or the key came with another quote."""
     fingerprint = idempotency.fingerprint("POST", UPGRADE_PATH, {"quote_id": quote_id})
-    with buyer.database.transaction() as session:
-        stored = idempotency.claim(session, buyer.org_id, key, fingerprint, utcnow())
-    if stored is None:
-        _confirm(buyer, key, quote_id)
-
-
-def _confirm(buyer: Buyer, key: str, quote_id: str) -> None:
-    """As the admin API does: the purchase and its outcome commit together; a refusal is
-    stored after the refused transaction rolled back; anything unexpected frees the key."""
-    try:
-        with buyer.database.transaction() as session:
-            purchase = commerce.confirm_top_up(session, buyer.org_id, quote_id,
-                                               actor=buyer.actor, now=utcnow())
-            outcome = idempotency.StoredResponse(201, PurchaseSchema().dump(purchase))
-            idempotency.finish(session, buyer.org_id, key, outcome, utcnow())
-    except SeatsError as exc:
-        problem = from_domain(exc)
-        with buyer.database.transaction() as session:
-            idempotency.finish(session, buyer.org_id, key,
-                               idempotency.StoredResponse(problem.status, problem.to_dict()),
-                               utcnow())
-    except BaseException:
-        with buyer.database.transaction() as session:
-            idempotency.release(session, buyer.org_id, key)
-        raise
+    buy_once(buyer, key, quote_id, fingerprint)
 
 
 @dataclass(frozen=True)

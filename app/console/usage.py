@@ -6,15 +6,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from flask import g, render_template
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.console import chart
 from app.console.blueprint import bp, db
 from seats import events, service
 from seats.clock import utcnow
-from seats.events import _reached as threshold_reached  # the rule seats.low fires on
-from seats.models import AlertSettings, AuditEvent, Contract
+from seats.events import threshold_reached  # the rule seats.low fires on
+from seats.models import AuditEvent, Contract
 
 REFUSAL_WINDOW = timedelta(days=7)
 MIN_CHART_DAYS = 14
@@ -37,27 +37,14 @@ class UsageAlert:
         return self.assigned * 100 // self.total if self.total else 100
 
 
-def threshold_percent(session: Session, org_id: str) -> int:
-    settings = session.get(AlertSettings, org_id)
-    return settings.threshold_percent if settings else events.DEFAULT_THRESHOLD_PERCENT
-
-
-def _refusals_since(session: Session, org_id: str, since: datetime) -> int:
-    return session.scalar(
-        select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.org_id == org_id, AuditEvent.action == events.REFUSED_ACTION,
-            AuditEvent.at >= since)
-    ) or 0
-
-
 def alert(session: Session, org_id: str, now: datetime) -> UsageAlert | None:
     """None while usage is below the org's threshold and the pool has a free seat."""
     counts = service.seat_counts(session, org_id)
-    percent = threshold_percent(session, org_id)
+    percent = events.threshold_percent(session, org_id)
     if counts.free > 0 and not threshold_reached(counts.assigned, counts.total, percent):
         return None
     return UsageAlert(counts.total, counts.assigned, percent,
-                      _refusals_since(session, org_id, now - REFUSAL_WINDOW))
+                      events.refusals_since(session, org_id, now - REFUSAL_WINDOW))
 
 
 def _chart_start(session: Session, org_id: str, today: date) -> date:
@@ -95,11 +82,11 @@ def usage() -> str:
     now = utcnow()
     with db().transaction(write=False) as session:
         counts = service.seat_counts(session, g.org_id)
-        percent = threshold_percent(session, g.org_id)
+        percent = events.threshold_percent(session, g.org_id)
         samples = _samples(session, g.org_id, _chart_start(session, g.org_id, now.date()),
                            now.date())
         warning = alert(session, g.org_id, now)
-        refusals = _refusals_since(session, g.org_id, now - REFUSAL_WINDOW)
+        refusals = events.refusals_since(session, g.org_id, now - REFUSAL_WINDOW)
     return render_template("console/usage.html", counts=counts, threshold=percent,
                            chart=chart.build(samples, percent), alert=warning,
                            refusals=refusals)
