@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-test
 
 export SCIM_DATABASE_URL ?= sqlite:///var/scim-seats.db
 
-.PHONY: run test install install-test bench clean lint-imports browser
+.PHONY: run test install install-test bench clean lint-imports browser conformance
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ browser:
 test: $(TEST_STAMP) browser
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+# scim2-tester plus the Okta and Entra request flows against a scratch server (conformance/).
+conformance: $(TEST_STAMP)
+	$(BIN)/python -m conformance.run
 
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/scim_bench.py $(BENCH_ARGS)

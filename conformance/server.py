@@ -1,5 +1,6 @@
 """A scratch scim-seats server for conformance runs: a fresh SQLite file, one org and one
-token made with the operator's CLI, and `scim-seats serve` as a real process."""
+token made with the operator's CLI, and `scim-seats serve` as a real process. More orgs and
+OAuth clients are made the same way, with the CLI an operator would use, while it runs."""
 from __future__ import annotations
 
 import os
@@ -21,10 +22,22 @@ ORG = "conformance"
 class LiveServer:
     root_url: str  # http://127.0.0.1:PORT
     token: str
+    database_url: str
 
     @property
     def base_url(self) -> str:
         return f"{self.root_url}/scim/v2"
+
+    def new_org(self, slug: str, seats: int) -> str:
+        """Creates another org and returns a SCIM token for it."""
+        _cli(self.database_url, "create-org", slug, "--seats", str(seats))
+        return _cli(self.database_url, "issue-token", slug, "--name", slug)
+
+    def new_client(self, slug: str) -> tuple[str, str]:
+        """An OAuth client of the org: (client_id, client_secret)."""
+        lines = _cli(self.database_url, "issue-client", slug).splitlines()
+        printed = dict(line.split(":", 1) for line in lines if ":" in line)
+        return printed["client_id"].strip(), printed["client_secret"].strip()
 
 
 def _cli(database_url: str, *args: str) -> str:
@@ -41,4 +54,4 @@ def scratch_server(seats: int = 100_000) -> Iterator[LiveServer]:
         _cli(url, "create-org", ORG, "--seats", str(seats), "--price-minor", "30000")
         token = _cli(url, "issue-token", ORG, "--name", "conformance")
         with live_server(url, log_path=Path(folder) / "server.log") as root:
-            yield LiveServer(root, token)
+            yield LiveServer(root, token, url)
