@@ -24,13 +24,21 @@ def _base_url() -> str:
     return settings.scim_base_url
 
 
+def bulk_limits(settings: Settings) -> discovery.BulkLimits:
+    """Announced here and enforced by app.scim_bulk from this one function."""
+    return discovery.BulkLimits(settings.bulk_max_operations, settings.bulk_max_payload_size)
+
+
 def capabilities(settings: Settings) -> discovery.Capabilities:
-    """From the running configuration, so the announced maxResults is the cap the list
-    endpoint applies. documentationUri only while the README ships with the code (a wheel
-    install has none), so the link never points at a 404."""
+    """From the running configuration, so the announced maxResults, page sizes and bulk
+    limits are the ones the endpoints apply. documentationUri only while the README ships with the code (a
+    wheel install has none), so the link never points at a 404."""
     documentation = f"{settings.scim_base_url}{README_ROUTE}" if README.is_file() else None
     return discovery.Capabilities(
-        max_results=settings.max_results, documentation_uri=documentation
+        max_results=settings.max_results,
+        documentation_uri=documentation,
+        bulk=bulk_limits(settings),
+        default_page_size=settings.default_count,
     )
 
 

@@ -1,7 +1,9 @@
 """Request plumbing shared by the SCIM blueprints (Users, Groups, Bulk): the body, the
-database, the settings and the write context of the current request."""
+database, the settings, the write context of the current request and the cursor key."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from flask import current_app, g, request
@@ -20,6 +22,13 @@ def app_settings() -> Settings:
 
 def db() -> Any:
     return current_app.extensions["db"]
+
+
+def cursor_key() -> bytes:
+    """The key list cursors are signed with (scim.cursors): derived from the server secret
+    for this one use, so a cursor's signature is worth nothing anywhere else."""
+    secret = app_settings().secret_key.encode()
+    return hmac.new(secret, b"scim-seats list cursors", hashlib.sha256).digest()
 
 
 def request_body() -> Any:

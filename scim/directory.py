@@ -16,7 +16,7 @@ from scim.errors import ScimError, not_found, uniqueness
 from scim.memberships import forget as forget_memberships
 from scim.patch import apply_patch
 from scim.resources import UserInput, user_input
-from scim.schemas import USER
+from scim.schemas import USER, USER_TYPE
 from scim.tables import UserRow, UserValueRow
 from seats import service
 from seats.errors import ReassignmentRefused
@@ -187,7 +187,7 @@ def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> 
     pool = service.lock_pool(session, ctx.org_id, ctx.now) if _mentions_active(operations) else None
     row = _lock_user(session, user_id, ctx)
     current = {"id": row.id, **row.data}
-    patched = apply_patch(current, body, USER)
+    patched = apply_patch(current, body, USER, USER_TYPE.extension_schemas)
     patched.pop("id", None)
     data = user_input(patched)  # `remove active` leaves it unassigned: not active
     if data.user_name.lower() != row.user_name_norm:

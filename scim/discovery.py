@@ -71,8 +71,10 @@ class Capabilities:
     patch: bool = True
     filter: bool = True
     change_password: bool = True
-    sort: bool = False
+    sort: bool = True
     etag: bool = True
+    cursor: bool = True
+    default_page_size: int | None = None
     bulk: BulkLimits | None = None
     authentication_schemes: tuple[AuthenticationScheme, ...] = (
         STATIC_BEARER_TOKEN,
@@ -86,6 +88,21 @@ def _meta(resource_type: str, location: str) -> dict[str, str]:
 
 def _supported(flag: bool) -> dict[str, bool]:
     return {"supported": flag}
+
+
+def _pagination(capabilities: Capabilities) -> dict[str, Any]:
+    """RFC 9865 §4. Index paging stays the default, so clients written before cursors see
+    no change. No cursorTimeout: a cursor is a signed position, held by no server state, so
+    it does not expire."""
+    pagination: dict[str, Any] = {
+        "cursor": capabilities.cursor,
+        "index": True,
+        "defaultPaginationMethod": "index",
+        "maxPageSize": capabilities.max_results,
+    }
+    if capabilities.default_page_size is not None:
+        pagination["defaultPageSize"] = capabilities.default_page_size
+    return pagination
 
 
 def service_provider_config(capabilities: Capabilities, base_url: str) -> dict[str, Any]:
@@ -106,6 +123,7 @@ def service_provider_config(capabilities: Capabilities, base_url: str) -> dict[s
             "changePassword": _supported(capabilities.change_password),
             "sort": _supported(capabilities.sort),
             "etag": _supported(capabilities.etag),
+            "pagination": _pagination(capabilities),
             "authenticationSchemes": [s.to_dict() for s in capabilities.authentication_schemes],
             "meta": _meta("ServiceProviderConfig", f"{base_url}/ServiceProviderConfig"),
         }
@@ -159,12 +177,15 @@ def registered_schemas() -> list[Schema]:
 
 
 def schema_document(schema: Schema, base_url: str) -> dict[str, Any]:
-    """RFC 7643 §7, with the full definition of every attribute the server validates."""
+    """RFC 7643 §7, with the full definition of every attribute the server validates but
+    `meta`: RFC 7643 §3.1 defines it for every resource, and clients that build models from
+    /Schemas (scim2-models) would give a listed meta a type of their own, which their
+    ETag handling then fails to fill when `attributes` leaves meta out of a response."""
     return {
         "schemas": [SCHEMA_SCHEMA],
         "id": schema.id,
         "name": schema.name,
-        "attributes": [a.to_dict() for a in schema.attributes],
+        "attributes": [a.to_dict() for a in schema.attributes if a is not schemas.META],
         "meta": _meta("Schema", f"{base_url}/Schemas/{schema.id}"),
     }
 

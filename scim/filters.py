@@ -11,17 +11,28 @@ from __future__ import annotations
 import json
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
 from scim2_filter_parser import ast
-from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, false, func, or_, true
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 
 from scim import schemas
-from scim.errors import invalid_filter
+from scim.errors import ScimError, invalid_filter, invalid_value
 from scim.filter_syntax import or_of_ands, parse
-from scim.schemas import Attribute, Schema
+from scim.schemas import Attribute, AttributePath, Schema, UnknownAttribute
 from scim.tables import GroupMemberRow, GroupRow, UserRow, UserValueRow
 
 Column = SQLColumnExpression[Any]
@@ -47,20 +58,22 @@ class ValueRows:
     """The table with one row per element of a multi-valued attribute. `attribute` tells
     apart the attributes sharing the table (None: it holds one attribute). Sub-attributes not
     in `columns` are read from the element's JSON copy in `data` (None: there is no copy, so
-    only `columns` can be filtered on)."""
+    only `columns` can be filtered on). `order` puts the primary element first, then the
+    others as listed (empty: the elements are a set, with no first one to sort by)."""
 
     org: Column
     owner: Column
     attribute: Column | None
     data: Column | None
     columns: Mapping[str, Stored]
+    order: tuple[ColumnElement[Any], ...] = ()
 
 
 @dataclass(frozen=True)
 class FilterTarget:
-    """How one resource type is stored, as far as filters are concerned. Paths are canonical
-    ("userName", "meta.lastModified"); attributes in none of the maps live in `data` under
-    their canonical names."""
+    """How one resource type is stored, as far as filters and sorting are concerned. Paths
+    are canonical ("userName", "meta.lastModified"); attributes in none of the maps live in
+    `data` under their canonical names, and an extension's under its URN."""
 
     schema: Schema
     id_column: Column
@@ -70,6 +83,11 @@ class FilterTarget:
     columns: Mapping[str, Stored]
     constants: Mapping[str, str] = field(default_factory=dict)
     unfilterable: frozenset[str] = frozenset()
+    extensions: tuple[Schema, ...] = ()
+
+    @property
+    def schemas(self) -> tuple[Schema, ...]:
+        return (self.schema, *self.extensions)
 
 
 USER_TARGET = FilterTarget(
@@ -88,6 +106,7 @@ USER_TARGET = FilterTarget(
             "primary": Stored(UserValueRow.primary),
             "display": Stored(UserValueRow.display),
         },
+        order=(UserValueRow.primary.desc(), UserValueRow.id),
     ),
     columns={
         "id": Stored(UserRow.id),
@@ -101,6 +120,7 @@ USER_TARGET = FilterTarget(
     # Rendered from the request URL and the version counter, stored nowhere as text; groups
     # are computed from memberships when a user is rendered.
     unfilterable=frozenset({"meta.location", "meta.version", "groups"}),
+    extensions=schemas.USER_TYPE.extension_schemas,
 )
 
 GROUP_TARGET = FilterTarget(
@@ -144,7 +164,28 @@ def compile_group_filter(filter_text: str) -> Condition:
 def compile_filter(filter_text: str, target: FilterTarget) -> Condition:
     """Raises ScimError(400, invalidFilter) for anything that is not a filter this target
     can answer exactly."""
-    return _Compiler(target).filter(parse(filter_text), None)
+    return _Compiler(target, _unfilterable).filter(parse(filter_text), None)
+
+
+def _unfilterable(detail: str) -> ScimError:
+    return invalid_filter(f"{detail} cannot be used in a filter")
+
+
+def _unsortable(detail: str) -> ScimError:
+    return invalid_value(f"{detail} cannot be used to sort")
+
+
+def sort_key(sort_by: str, target: FilterTarget) -> tuple[AttributePath, Column]:
+    """RFC 7644 §3.4.2.3 `sortBy` → the attribute and the SQL value to order rows by: what
+    filters compare, so a case-insensitive string sorts by its lowered value. A complex
+    attribute sorts by a sub-attribute; a multi-valued one by its primary value, else its
+    first (`emails` means `emails.value`). Anything else is 400 invalidValue: ignoring it
+    would hand back an order the client did not ask for."""
+    try:
+        path = schemas.attribute_path(target.schemas, sort_by.strip())
+    except UnknownAttribute as exc:
+        raise invalid_value(f"sortBy {sort_by!r}: {exc}") from None
+    return _Compiler(target, _unsortable).sort_key(path)
 
 
 # --- compiling -----------------------------------------------------------------------------
@@ -162,18 +203,34 @@ class _Operand:
 
 
 class _Compiler:
-    """Walks the parser's AST. `parent` is the attribute whose `[...]` encloses the node (its
-    names are sub-attributes of that attribute), None at the top level."""
+    """Walks the parser's AST, or finds the value a sortBy names. `parent` is the attribute
+    whose `[...]` encloses the node (its names are sub-attributes of that attribute), None at
+    the top level. `unusable` is the error for an attribute that exists but cannot be read:
+    stored nowhere it could be read from, or never returned."""
 
-    def __init__(self, target: FilterTarget) -> None:
+    def __init__(self, target: FilterTarget, unusable: Callable[[str], ScimError]) -> None:
         self.target = target
+        self.unusable = unusable
 
-    def filter(self, node: ast.Filter, parent: Attribute | None) -> Condition:
+    def filter(self, node: ast.Filter, parent: AttributePath | None) -> Condition:
         condition = self._unnegated(node, parent)
         # NOT of an unknown (a comparison with a missing attribute) must be true, not unknown.
         return condition.is_not(true()) if node.negated else condition
 
-    def _unnegated(self, node: ast.Filter, parent: Attribute | None) -> Condition:
+    def sort_key(self, path: AttributePath) -> tuple[AttributePath, Column]:
+        self._check(path)
+        attribute = path.attribute
+        if path.sub is None and attribute.type == "complex":
+            sub = attribute.sub("value") if attribute.multi_valued else None
+            if sub is None:
+                raise invalid_value(f"{path.name} is complex; sort by one of its sub-attributes")
+            path = replace(path, sub=sub)
+        key = _ordering(self._operand(path))
+        if attribute.multi_valued:
+            key = self._first_element(path, key)
+        return path, key
+
+    def _unnegated(self, node: ast.Filter, parent: AttributePath | None) -> Condition:
         expr = node.expr
         if isinstance(expr, ast.LogExpr):
             groups = or_of_ands(node)
@@ -187,186 +244,183 @@ class _Compiler:
         raise invalid_filter(f"Unsupported filter construct {expr!r}")
 
     def _value_path(
-        self, path: ast.AttrPath, inner: ast.Filter, parent: Attribute | None
+        self, path: ast.AttrPath, inner: ast.Filter, parent: AttributePath | None
     ) -> Condition:
         """`emails[type eq "work"]`: one element must satisfy the whole bracket."""
         if parent is not None:
-            raise invalid_filter(f"Value filters cannot be nested inside {parent.name}[...]")
-        attribute, sub = self._resolve(path)
-        if sub is not None:
             raise invalid_filter(
-                f"A value filter applies to a complex attribute, not to {_path(attribute, sub)}"
+                f"Value filters cannot be nested inside {parent.attribute.name}[...]"
+            )
+        attribute = self._resolve(path)
+        if attribute.sub is not None:
+            raise invalid_filter(
+                f"A value filter applies to a complex attribute, not to {attribute.name}"
             )
         within = self._within(attribute, inner)
-        return self._exists(attribute, within) if attribute.multi_valued else within
+        return self._exists(attribute, within) if attribute.attribute.multi_valued else within
 
-    def _comparison(self, expr: ast.AttrExpr, parent: Attribute | None) -> Condition:
+    def _comparison(self, expr: ast.AttrExpr, parent: AttributePath | None) -> Condition:
         op = str(expr.value).lower()
         value = expr.comp_value.value if expr.comp_value is not None else None
         if parent is not None:
-            sub = _bracketed_sub(parent, expr.attr_path)
-            return self._compare(op, parent, sub, value)
+            return self._compare(op, _bracketed(parent, expr.attr_path), value)
         path, within = expr.attr_path, None
         if isinstance(path.attr_name, ast.Filter):
             # `emails[type eq "work"].value`: the parser moves ".value" into the filter's
             # namespace and puts the filter where the attribute name would be.
             path, within = path.attr_name.namespace, path.attr_name.expr
-        attribute, sub = self._resolve(path)
-        scope = [] if within is None else [self._within(attribute, within)]
-        if attribute.multi_valued:
-            return self._any_element(op, attribute, sub, value, scope)
-        return and_(*scope, self._compare(op, attribute, sub, value))
+        attribute = self._resolve(path)
+        scope = [] if within is None else [self._within(replace(attribute, sub=None), within)]
+        if attribute.attribute.multi_valued:
+            return self._any_element(op, attribute, value, scope)
+        return and_(*scope, self._compare(op, attribute, value))
 
     def _any_element(
-        self,
-        op: str,
-        attribute: Attribute,
-        sub: Attribute | None,
-        value: Any,
-        scope: list[Condition],
+        self, op: str, attribute: AttributePath, value: Any, scope: list[Condition]
     ) -> Condition:
         """A multi-valued attribute matches if any element does (RFC 7644 §3.4.2.2); with no
         sub-attribute, `pr` asks for any element and the other operators compare `value`."""
-        if op == "pr" and sub is None:
+        if op == "pr" and attribute.sub is None:
             return self._exists(attribute, *scope)
-        sub = sub or _value_sub(attribute)
-        matched = self._exists(attribute, *scope, self._compare(op, attribute, sub, value))
+        sub = attribute.sub or attribute.attribute.sub("value")
+        if sub is None:
+            raise invalid_filter(
+                f"{attribute.name} has no value; compare one of its sub-attributes"
+            )
+        compared = self._compare(op, replace(attribute, sub=sub), value)
+        matched = self._exists(attribute, *scope, compared)
         if op == "ne":  # like a missing singular attribute, no element at all is "not equal"
             return or_(matched, ~self._exists(attribute, *scope))
         return matched
 
-    def _within(self, attribute: Attribute, inner: ast.Filter) -> Condition:
-        if attribute.type != "complex":
+    def _within(self, attribute: AttributePath, inner: ast.Filter) -> Condition:
+        if attribute.attribute.type != "complex":
             raise invalid_filter(f"{attribute.name} is not complex and takes no [filter]")
         return self.filter(inner, attribute)
 
-    def _exists(self, attribute: Attribute, *conditions: Condition) -> Condition:
-        """The org condition is implied by the owner one; it is spelled out so that lookups
-        like `emails.value eq "x"` can use the (org, attribute, value) index."""
-        rows, target = self.target.values, self.target
-        shared = [] if rows.attribute is None else [rows.attribute == attribute.name]
-        return exists().where(
-            rows.org == target.org_column,
-            rows.owner == target.id_column,
-            *shared,
-            *conditions,
-        )
+    def _exists(self, attribute: AttributePath, *conditions: Condition) -> Condition:
+        return exists().where(*self._elements(attribute), *conditions)
 
-    def _resolve(self, path: ast.AttrPath) -> tuple[Attribute, Attribute | None]:
+    def _elements(self, attribute: AttributePath) -> list[Condition]:
+        """The value rows of one resource's attribute. The org condition is implied by the
+        owner one; it is spelled out so that lookups like `emails.value eq "x"` can use the
+        (org, attribute, value) index."""
+        rows, target = self.target.values, self.target
+        shared = [] if rows.attribute is None else [rows.attribute == attribute.attribute.name]
+        return [rows.org == target.org_column, rows.owner == target.id_column, *shared]
+
+    def _first_element(self, attribute: AttributePath, key: Column) -> Column:
+        """RFC 7644 §3.4.2.3: the primary element's value, else the first element's."""
+        order = self.target.values.order
+        if not order:
+            raise self.unusable(attribute.name)
+        elements = select(key).where(*self._elements(attribute)).order_by(*order).limit(1)
+        return elements.scalar_subquery()
+
+    def _resolve(self, path: ast.AttrPath) -> AttributePath:
         """A top-level path: [schema URN:]attribute[.subAttribute], names case-insensitive."""
-        schema = self.target.schema
-        if path.uri is not None and str(path.uri).lower() != schema.id.lower():
-            raise invalid_filter(f"Unknown schema {path.uri!r}; filters apply to {schema.id}")
         if not isinstance(path.attr_name, str):
             raise invalid_filter("Value filters cannot be nested")
-        attribute = schema.attribute(path.attr_name)
-        if attribute is None:
-            raise invalid_filter(f"Unknown attribute {path.attr_name!r}")
-        if attribute.name in self.target.unfilterable:
-            raise invalid_filter(f"{attribute.name} cannot be used in a filter")
-        _check_returned(attribute)
-        if path.sub_attr is None:
-            return attribute, None
-        return attribute, _sub(attribute, str(path.sub_attr.value))
+        uri = None if path.uri is None else str(path.uri)
+        sub = None if path.sub_attr is None else str(path.sub_attr.value)
+        try:
+            found = schemas.locate(self.target.schemas, uri, path.attr_name, sub)
+        except UnknownAttribute as exc:
+            raise invalid_filter(str(exc)) from None
+        self._check(found)
+        return found
 
-    def _compare(
-        self, op: str, attribute: Attribute, sub: Attribute | None, value: Any
-    ) -> Condition:
-        if sub is None and attribute.type == "complex":
+    def _check(self, path: AttributePath) -> None:
+        """Attributes rendered from elsewhere cannot be read; and a value the server never
+        returns must not be probed through filters (or sorting) either."""
+        whole = replace(path, sub=None)
+        if whole.name in self.target.unfilterable:
+            raise self.unusable(whole.name)
+        for attribute in (path.attribute, path.sub):
+            if attribute is not None and attribute.returned == "never":
+                raise self.unusable(attribute.name)
+
+    def _compare(self, op: str, attribute: AttributePath, value: Any) -> Condition:
+        if attribute.sub is None and attribute.attribute.type == "complex":
             if op != "pr":
                 raise invalid_filter(
                     f"{attribute.name} is complex; compare one of its sub-attributes"
                 )
             return self._complex_present(attribute)
-        operand = self._operand(attribute, sub)
+        operand = self._operand(attribute)
         if op == "pr":
             return _present(operand)
         return _predicate(op, operand, _literal(operand, op, value))
 
-    def _complex_present(self, attribute: Attribute) -> Condition:
+    def _complex_present(self, attribute: AttributePath) -> Condition:
         """A complex attribute is present when any of its sub-attributes is."""
+        subs = (replace(attribute, sub=sub) for sub in attribute.attribute.sub_attributes)
         return or_(
-            *(
-                _present(self._operand(attribute, sub))
-                for sub in attribute.sub_attributes
-                if _path(attribute, sub) not in self.target.unfilterable
-            )
+            *(_present(self._operand(sub)) for sub in subs
+              if sub.name not in self.target.unfilterable)
         )
 
-    def _operand(self, attribute: Attribute, sub: Attribute | None) -> _Operand:
-        if attribute.multi_valued and sub is not None:
-            return self._element_operand(attribute, sub)
-        path = _path(attribute, sub)
-        definition = sub or attribute
+    def _operand(self, attribute: AttributePath) -> _Operand:
+        if attribute.attribute.multi_valued and attribute.sub is not None:
+            return self._element_operand(attribute)
+        path, definition = attribute.name, attribute.definition
         if path in self.target.constants:
             return _Operand(path, definition, constant=self.target.constants[path])
         if path in self.target.columns:
             stored = self.target.columns[path]
             return _Operand(path, definition, stored.column, stored.lowered)
         if path in self.target.unfilterable:
-            raise invalid_filter(f"{path} cannot be used in a filter")
-        keys = (attribute.name,) if sub is None else (attribute.name, sub.name)
-        return _Operand(path, definition, _json_value(self.target.data[keys], path, definition))
+            raise self.unusable(path)
+        column = self._json_value(self.target.data[attribute.keys], path, definition)
+        return _Operand(path, definition, column)
 
-    def _element_operand(self, attribute: Attribute, sub: Attribute) -> _Operand:
-        values = self.target.values
-        path = _path(attribute, sub)
+    def _element_operand(self, attribute: AttributePath) -> _Operand:
+        values, path, sub = self.target.values, attribute.name, attribute.definition
         stored = values.columns.get(sub.name)
         if stored is not None:
             return _Operand(path, sub, stored.column, stored.lowered)
         if values.data is None:
-            raise invalid_filter(f"{path} cannot be used in a filter")
-        return _Operand(path, sub, _json_value(values.data[(sub.name,)], path, sub))
+            raise self.unusable(path)
+        return _Operand(path, sub, self._json_value(values.data[(sub.name,)], path, sub))
+
+    def _json_value(self, element: Any, path: str, attribute: Attribute) -> Column:
+        """The JSON value read as the attribute's type, so numbers compare as numbers. JSON
+        keeps a dateTime as the text the client sent, in any offset, which does not order by
+        time: a dateTime needs a real column to be filtered on or sorted by."""
+        if attribute.type == "dateTime":
+            raise self.unusable(path)
+        if attribute.type == "boolean":
+            return element.as_boolean()
+        if attribute.type == "integer":
+            return element.as_integer()
+        if attribute.type == "decimal":
+            return element.as_float()
+        return element.as_string()
 
 
-def _bracketed_sub(parent: Attribute, path: ast.AttrPath) -> Attribute:
+def _bracketed(parent: AttributePath, path: ast.AttrPath) -> AttributePath:
     if not isinstance(path.attr_name, str) or path.uri is not None or path.sub_attr is not None:
         raise invalid_filter(
-            f"Inside {parent.name}[...] only names of its sub-attributes are allowed"
+            f"Inside {parent.attribute.name}[...] only names of its sub-attributes are allowed"
         )
-    return _sub(parent, path.attr_name)
+    try:
+        sub = schemas.sub_attribute(parent.attribute, path.attr_name)
+    except UnknownAttribute as exc:
+        raise invalid_filter(str(exc)) from None
+    if sub.returned == "never":
+        raise _unfilterable(sub.name)
+    return replace(parent, sub=sub)
 
 
-def _sub(attribute: Attribute, name: str) -> Attribute:
-    if not attribute.sub_attributes:
-        raise invalid_filter(f"{attribute.name} has no sub-attributes")
-    sub = attribute.sub(name)
-    if sub is None:
-        raise invalid_filter(f"Unknown sub-attribute {name!r} of {attribute.name}")
-    _check_returned(sub)
-    return sub
-
-
-def _check_returned(attribute: Attribute) -> None:
-    """A value the server never returns must not be probed through filters either."""
-    if attribute.returned == "never":
-        raise invalid_filter(f"{attribute.name} cannot be used in a filter")
-
-
-def _value_sub(attribute: Attribute) -> Attribute:
-    sub = attribute.sub("value")
-    if sub is None:
-        raise invalid_filter(f"{attribute.name} has no value; compare one of its sub-attributes")
-    return sub
-
-
-def _path(attribute: Attribute, sub: Attribute | None) -> str:
-    return attribute.name if sub is None else f"{attribute.name}.{sub.name}"
-
-
-def _json_value(element: Any, path: str, attribute: Attribute) -> Column:
-    """The JSON value read as the attribute's type, so numbers compare as numbers. JSON keeps
-    a dateTime as the text the client sent, in any offset, which does not order by time: a
-    dateTime needs a real column to be filtered on."""
-    if attribute.type == "dateTime":
-        raise invalid_filter(f"{path} cannot be used in a filter")
-    if attribute.type == "boolean":
-        return element.as_boolean()
-    if attribute.type == "integer":
-        return element.as_integer()
-    if attribute.type == "decimal":
-        return element.as_float()
-    return element.as_string()
+def _ordering(operand: _Operand) -> Column:
+    """The value rows are ordered by: what `eq` compares, so case-insensitive strings order
+    without regard to case (RFC 7644 §3.4.2.3), within the database's collation."""
+    if operand.constant is not None:
+        return literal(operand.constant)
+    caseless = operand.attribute.type in _STRING_TYPES and not operand.attribute.case_exact
+    if caseless:
+        return operand.lowered if operand.lowered is not None else func.lower(operand.column)
+    return operand.column
 
 
 # --- comparing -----------------------------------------------------------------------------

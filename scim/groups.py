@@ -95,7 +95,7 @@ def group_input(raw: Any) -> GroupInput:
     if not isinstance(raw, dict):
         raise invalid_value("the request body must be a JSON object")
     members, rest = _take_members(raw)
-    document = validate_document(rest, schemas.GROUP)
+    document = validate_document(rest, schemas.GROUP_TYPE)
     name = document.get("displayName")
     if not isinstance(name, str) or not name.strip():
         raise invalid_value("displayName is required and must be a non-empty string")

@@ -1,17 +1,74 @@
-"""List queries (RFC 7644 §3.4.2): filter, 1-based startIndex and count → one page of rows
-plus the count of all matches, both answered by indexed queries scoped to the org."""
+"""List queries: GET on a resource endpoint (RFC 7644 §3.4.2) and POST /.search (§3.4.3), over
+one resource type or, at the root, all of them. Filter, sortBy/sortOrder, and either index
+pagination (startIndex, count) or cursor pagination (cursor, count: RFC 9865).
+
+Rows are ordered by (sort value, id), so equal sort values still have one order; index pages
+are read with OFFSET, cursor pages by keyset from the position the cursor holds, so a row
+inserted before that position does not shift the pages after it. Without sortBy the order is
+meta.created. Each query is scoped to one org; the page is read first as (type, id, sort
+value) and its rows loaded after, one query per resource type."""
 from __future__ import annotations
 
+import json
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Subquery,
+    and_,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
-from scim.errors import invalid_value
-from scim.filters import compile_group_filter, compile_user_filter
-from scim.schemas import LIST_RESPONSE_SCHEMA
+from scim import cursors
+from scim.cursors import Position
+from scim.errors import ScimError, invalid_value
+from scim.filters import GROUP_TARGET, USER_TARGET, Column, FilterTarget, compile_filter, sort_key
+from scim.memberships import chunks
+from scim.resources import Names
+from scim.schemas import (
+    GROUP_TYPE,
+    LIST_RESPONSE_SCHEMA,
+    SEARCH_REQUEST_SCHEMA,
+    USER_TYPE,
+    ResourceType,
+    message,
+)
 from scim.tables import GroupRow, UserRow
+
+DEFAULT_SORT = "meta.created"
+T = TypeVar("T")
+_PARAMETERS = (
+    "attributes", "excludedAttributes", "filter", "sortBy", "sortOrder", "startIndex", "count",
+    "cursor",
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One resource type as lists read it: its table, and how filters and sortBy see it."""
+
+    resource_type: ResourceType
+    table: type[UserRow] | type[GroupRow]
+    target: FilterTarget
+
+
+USERS = Source(USER_TYPE, UserRow, USER_TARGET)
+GROUPS = Source(GROUP_TYPE, GroupRow, GROUP_TARGET)
+EVERYTHING = (USERS, GROUPS)
+"""What a search at the root covers (RFC 7644 §3.4.3)."""
 
 
 @dataclass(frozen=True)
@@ -20,70 +77,301 @@ class Page:
     count: int
 
 
-def _integer(name: str, raw: str | None, default: int) -> int:
+@dataclass(frozen=True)
+class ListQuery:
+    """`cursor` None asks for index pagination; "" for the first page of cursor pagination."""
+
+    page: Page
+    filter: str | None = None
+    sort_by: str | None = None
+    descending: bool = False
+    cursor: str | None = None
+    attributes: Names = None
+    excluded: Names = None
+
+
+def search_parameters(body: Any) -> dict[str, Any]:
+    """A SearchRequest body → the parameters GET would carry: the same names, which are
+    case-insensitive in a body like every attribute name (RFC 7643 §2.1)."""
+    names = {name.lower(): name for name in _PARAMETERS}
+    return {
+        names[key.lower()]: value
+        for key, value in message(body, SEARCH_REQUEST_SCHEMA, "SearchRequest").items()
+        if isinstance(key, str) and key.lower() in names
+    }
+
+
+def list_query(params: Mapping[str, Any], *, default_count: int, max_count: int) -> ListQuery:
+    """From GET query parameters (text) or search_parameters (JSON values). startIndex < 1 is
+    read as 1 and a negative count as 0 (RFC 7644 §3.4.2.4); count is capped at the announced
+    maximum, for cursor pages too (a server may return fewer); but a cursor page needs a
+    count of at least 1, or it would never move on (RFC 9865's invalidCount)."""
+    cursor = _text(params, "cursor")
+    start = _integer(params, "startIndex", 1)
+    if cursor is not None and params.get("startIndex") not in (None, ""):
+        raise invalid_value("startIndex and cursor are two ways of paging: send one of them")
+    count = _integer(params, "count", default_count)
+    if cursor is not None and count < 1:
+        raise ScimError(400, f"with a cursor, count is from 1 to {max_count}", "invalidCount")
+    return ListQuery(
+        page=Page(start_index=max(1, start), count=min(max(0, count), max_count)),
+        filter=_text(params, "filter") or None,
+        sort_by=_text(params, "sortBy") or None,
+        descending=_descending(_text(params, "sortOrder")),
+        cursor=cursor,
+        attributes=params.get("attributes"),
+        excluded=params.get("excludedAttributes"),
+    )
+
+
+def _text(params: Mapping[str, Any], name: str) -> str | None:
+    value = params.get(name)
+    if value is not None and not isinstance(value, str):
+        raise invalid_value(f"{name} must be a string")
+    return value
+
+
+def _integer(params: Mapping[str, Any], name: str, default: int) -> int:
+    raw = params.get(name)
     if raw is None or raw == "":
         return default
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
     try:
-        return int(raw)
+        if isinstance(raw, str):
+            return int(raw)
     except ValueError:
-        raise invalid_value(f"{name} must be an integer, got {raw!r}") from None
+        pass
+    raise invalid_value(f"{name} must be an integer, got {raw!r}")
 
 
-def parse_page(start_index: str | None, count: str | None, *, default: int, maximum: int) -> Page:
-    """startIndex < 1 is read as 1 and a negative count as 0 (RFC 7644 §3.4.2.4); count is
-    capped at the announced maximum."""
-    start = max(1, _integer("startIndex", start_index, 1))
-    size = min(max(0, _integer("count", count, default)), maximum)
-    return Page(start_index=start, count=size)
+def _descending(sort_order: str | None) -> bool:
+    if sort_order in (None, "") or sort_order.lower() == "ascending":
+        return False
+    if sort_order.lower() == "descending":
+        return True
+    raise invalid_value(f"sortOrder is ascending or descending, not {sort_order!r}")
 
 
 @dataclass(frozen=True)
 class ListResult:
+    """`start_index` is None for a cursor page, which has cursors instead (RFC 9865 §2)."""
+
     total: int
-    start_index: int
+    start_index: int | None
     rows: list[Any]
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
 
 
-def list_users(session: Session, org_id: str, filter_text: str | None, page: Page) -> ListResult:
-    condition = compile_user_filter(filter_text) if filter_text else true()
-    return _list(session, UserRow, org_id, condition, page)
+@dataclass(frozen=True)
+class _Part:
+    """One source's share of a query: the condition its rows match, the value they sort by."""
+
+    source: Source
+    condition: ColumnElement[bool]
+    key: Column
 
 
-def list_groups(session: Session, org_id: str, filter_text: str | None, page: Page) -> ListResult:
-    """Group rows only: members are loaded by the caller, and only when they are rendered."""
-    condition = compile_group_filter(filter_text) if filter_text else true()
-    return _list(session, GroupRow, org_id, condition, page)
+@dataclass(frozen=True)
+class _Plan:
+    parts: list[_Part]
+    key_type: str  # the sort attribute's SCIM type, to read a cursor's sort value back
 
 
-def _list(
+def list_resources(
     session: Session,
-    table: type[UserRow] | type[GroupRow],
     org_id: str,
-    condition: ColumnElement[bool],
-    page: Page,
+    sources: Sequence[Source],
+    query: ListQuery,
+    signing_key: bytes,
 ) -> ListResult:
-    """Both tables are listed by their (org_id, created_at, id) index, in creation order."""
-    scope = (table.org_id == org_id, condition)
-    total = session.scalar(select(func.count()).select_from(table).where(*scope)) or 0
-    rows: list[Any] = []
-    if page.count > 0 and total >= page.start_index:
-        rows = list(
-            session.scalars(
-                select(table)
-                .where(*scope)
-                .order_by(table.created_at, table.id)
-                .offset(page.start_index - 1)
-                .limit(page.count)
-            )
-        )
-    return ListResult(total=total, start_index=page.start_index, rows=rows)
+    """One page of the org's resources of `sources` that match, with the count of all.
+    `signing_key` signs and checks cursors."""
+    plan = _plan(sources, query)
+    total = sum(_count(session, org_id, part) for part in plan.parts)
+    listed = _listed(org_id, plan.parts)
+    if query.cursor is None:
+        page = _index_page(session, listed, query, total)
+        return ListResult(total, query.page.start_index, _load(session, org_id, sources, page))
+    fingerprint = json.dumps(
+        [org_id, [s.resource_type.name for s in sources], query.filter, query.sort_by,
+         query.descending]
+    )
+    signer = _Signer(fingerprint, signing_key, plan.key_type)
+    page, next_cursor, previous_cursor = _cursor_page(session, listed, query, signer)
+    return ListResult(total, None, _load(session, org_id, sources, page), next_cursor,
+                      previous_cursor)
+
+
+def _plan(sources: Sequence[Source], query: ListQuery) -> _Plan:
+    """At the root, a filter or sortBy applies to the resource types that have its
+    attributes: a type that lacks one is left out by the filter (a user has no members), and
+    sorts last (a NULL of the sort value's type, so that PostgreSQL sees one column type in
+    the union)."""
+    conditions = _each(
+        sources, lambda target: compile_filter(query.filter, target) if query.filter else true()
+    )
+    keys = _each(sources, lambda target: sort_key(query.sort_by or DEFAULT_SORT, target))
+    path, typed = next(key for key in keys if key is not None)
+    parts = [
+        _Part(source, condition, cast(null(), typed.type) if key is None else key[1])
+        for source, condition, key in zip(sources, conditions, keys)
+        if condition is not None
+    ]
+    return _Plan(parts, path.definition.type)
+
+
+def _each(sources: Sequence[Source], compile_one: Callable[[FilterTarget], T]) -> list[T | None]:
+    """`compile_one` for each source, None where it is refused; when every source refuses,
+    the first refusal is the answer."""
+    results: list[T | None] = []
+    refusals: list[ScimError] = []
+    for source in sources:
+        try:
+            results.append(compile_one(source.target))
+        except ScimError as exc:
+            results.append(None)
+            refusals.append(exc)
+    if len(refusals) == len(sources):
+        raise refusals[0]
+    return results
+
+
+def _count(session: Session, org_id: str, part: _Part) -> int:
+    table = part.source.table
+    query = select(func.count()).select_from(table).where(table.org_id == org_id, part.condition)
+    return session.scalar(query) or 0
+
+
+def _listed(org_id: str, parts: list[_Part]) -> Subquery:
+    """(type, id, key) of every matching row of every part, to be ordered and paged."""
+    selects = [
+        select(
+            literal(part.source.resource_type.name).label("type"),
+            part.source.table.id.label("id"),
+            part.key.label("key"),
+        ).where(part.source.table.org_id == org_id, part.condition)
+        for part in parts
+    ]
+    return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery("listed")
+
+
+def _order(listed: Subquery, descending: bool) -> tuple[ColumnElement[Any], ...]:
+    """Missing values last when ascending, first when descending (RFC 7644 §3.4.2.3): the
+    one order is exactly reversed, which is what reading a cursor backwards needs."""
+    if descending:
+        return listed.c.key.desc().nulls_first(), listed.c.id.desc()
+    return listed.c.key.asc().nulls_last(), listed.c.id.asc()
+
+
+def _index_page(
+    session: Session, listed: Subquery, query: ListQuery, total: int
+) -> Sequence[Row[Any]]:
+    page = query.page
+    if page.count == 0 or total < page.start_index:
+        return []
+    statement = (
+        select(listed.c.type, listed.c.id, listed.c.key)
+        .order_by(*_order(listed, query.descending))
+        .offset(page.start_index - 1)
+        .limit(page.count)
+    )
+    return session.execute(statement).all()
+
+
+@dataclass(frozen=True)
+class _Signer:
+    """Cursors for one query: the sort value travels as JSON, a dateTime as ISO text."""
+
+    fingerprint: str
+    key: bytes
+    key_type: str
+
+    def issue(self, row: Row[Any], backwards: bool) -> str:
+        value = row.key.isoformat() if isinstance(row.key, datetime) else row.key
+        return cursors.issue(Position(value, row.id, backwards), self.fingerprint, self.key)
+
+    def read(self, cursor: str) -> Position:
+        position = cursors.read(cursor, self.fingerprint, self.key)
+        if self.key_type != "dateTime" or position.key is None:
+            return position
+        return Position(datetime.fromisoformat(position.key), position.row_id,
+                        position.backwards)
+
+
+def _cursor_page(
+    session: Session, listed: Subquery, query: ListQuery, signer: _Signer
+) -> tuple[list[Row[Any]], str | None, str | None]:
+    """The page, its nextCursor and its previousCursor. Reads count + 1 rows past the
+    position, to know whether there is a page after; a previousCursor reads backwards from
+    the first row of its page, then turns the rows around."""
+    position = signer.read(query.cursor) if query.cursor else None
+    backwards = position is not None and position.backwards
+    reading_descending = query.descending != backwards
+    statement = (
+        select(listed.c.type, listed.c.id, listed.c.key)
+        .order_by(*_order(listed, reading_descending))
+        .limit(query.page.count + 1)
+    )
+    if position is not None:
+        statement = statement.where(_past(listed, position, reading_descending))
+    found = session.execute(statement).all()
+    page, more = list(found[: query.page.count]), len(found) > query.page.count
+    if backwards:
+        page.reverse()
+    came_from = position is not None
+    has_next, has_previous = (bool(page), more) if backwards else (more, bool(page) and came_from)
+    return (
+        page,
+        signer.issue(page[-1], backwards=False) if has_next else None,
+        signer.issue(page[0], backwards=True) if has_previous else None,
+    )
+
+
+def _past(listed: Subquery, position: Position, descending: bool) -> ColumnElement[bool]:
+    """The rows after the position in the reading order: ascending is (key, NULLs last; id),
+    descending its exact reverse."""
+    key, row_id, value = listed.c.key, listed.c.id, position.key
+    if not descending:
+        if value is None:
+            return and_(key.is_(None), row_id > position.row_id)
+        return or_(key > value, and_(key == value, row_id > position.row_id), key.is_(None))
+    if value is None:
+        return or_(key.is_not(None), row_id < position.row_id)
+    return or_(key < value, and_(key == value, row_id < position.row_id))
+
+
+def _load(
+    session: Session, org_id: str, sources: Sequence[Source], page: Sequence[Row[Any]]
+) -> list[Any]:
+    """The page's rows in the page's order. A row deleted since the page was read is left
+    out (READ COMMITTED lets a deletion in between)."""
+    tables = {source.resource_type.name: source.table for source in sources}
+    wanted: dict[str, list[str]] = defaultdict(list)
+    for entry in page:
+        wanted[entry.type].append(entry.id)
+    found: dict[tuple[str, str], Any] = {}
+    for name, ids in wanted.items():
+        table = tables[name]
+        for chunk in chunks(ids):
+            rows = session.scalars(select(table).where(table.org_id == org_id,
+                                                       table.id.in_(chunk)))
+            found.update(((name, row.id), row) for row in rows)
+    return [found[key] for key in ((entry.type, entry.id) for entry in page) if key in found]
 
 
 def list_response(result: ListResult, resources: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
+    body: dict[str, Any] = {
         "schemas": [LIST_RESPONSE_SCHEMA],
         "totalResults": result.total,
         "itemsPerPage": len(resources),
-        "startIndex": result.start_index,
-        "Resources": resources,
     }
+    if result.start_index is not None:
+        body["startIndex"] = result.start_index
+    if result.next_cursor is not None:
+        body["nextCursor"] = result.next_cursor
+    if result.previous_cursor is not None:
+        body["previousCursor"] = result.previous_cursor
+    body["Resources"] = resources
+    return body

@@ -4,7 +4,9 @@ third operation fails leaves nothing of the first two behind.
 
 Tolerates what real clients send: capitalised ops and string booleans (Microsoft Entra),
 dotted and URN-prefixed keys in a value without path, `id` echoed back inside a replace
-value (Okta), and a manager given as a bare id."""
+value (Okta), and a manager given as a bare id. A path (or a key of a value without path)
+in a schema the resource does not have is skipped, not refused: IdPs send their own
+extensions, e.g. Entra's `urn:ietf:params:scim:schemas:extension:ADSCIM:2.0:User:...`."""
 from __future__ import annotations
 
 import copy
@@ -22,7 +24,7 @@ from scim.errors import (
     mutability,
     no_target,
 )
-from scim.schemas import PATCH_OP_SCHEMA, Attribute, Schema
+from scim.schemas import PATCH_OP_SCHEMA, Attribute, Schema, bare_value, message
 
 _OPS = ("add", "replace", "remove")
 _NAME = re.compile(r"\$?[A-Za-z][A-Za-z0-9_-]*")  # ATTRNAME of RFC 7643 §2.1, plus "$ref"
@@ -72,14 +74,7 @@ def apply_patch(
 
 
 def _operations(body: Any) -> list[dict[str, Any]]:
-    if not isinstance(body, dict):
-        raise invalid_syntax("a PATCH body is a JSON object")
-    schemas = body.get("schemas")
-    if not isinstance(schemas, list) or PATCH_OP_SCHEMA.lower() not in (
-        str(s).lower() for s in schemas
-    ):
-        raise invalid_syntax(f"schemas must contain {PATCH_OP_SCHEMA}")
-    operations = body.get("Operations")
+    operations = message(body, PATCH_OP_SCHEMA, "PATCH").get("Operations")
     if not isinstance(operations, list) or not operations:
         raise invalid_syntax("Operations must be a non-empty list")
     if not all(isinstance(operation, dict) for operation in operations):
@@ -96,7 +91,9 @@ def _apply(doc: dict[str, Any], operation: dict[str, Any], schemas: tuple[Schema
     if op == "remove":
         if path is None:
             raise no_target("remove needs a path")
-        _remove(doc, _parse_path(path, schemas[0], schemas), operation.get("value"))
+        target = _parse_path(path, schemas[0], schemas)
+        if target is not None:
+            _remove(doc, target, operation.get("value"))
         return
     if "value" not in operation:
         raise invalid_value(f"{op} needs a value")
@@ -109,9 +106,11 @@ def _apply(doc: dict[str, Any], operation: dict[str, Any], schemas: tuple[Schema
 
 
 def _assignments(
-    target: _Whole | _Target, value: Any, schemas: tuple[Schema, ...]
+    target: _Whole | _Target | None, value: Any, schemas: tuple[Schema, ...]
 ) -> Iterator[tuple[_Target, Any]]:
     """Unfolds a whole-schema value into one assignment per key, each key being a path."""
+    if target is None:
+        return
     if isinstance(target, _Target):
         yield target, value
         return
@@ -124,16 +123,25 @@ def _assignments(
 # --- paths (RFC 7644 §3.5.2: PATH = attrPath / valuePath [subAttr]) -----------------------
 
 
-def _parse_path(path: Any, default: Schema, schemas: tuple[Schema, ...]) -> _Whole | _Target:
+def _parse_path(
+    path: Any, default: Schema, schemas: tuple[Schema, ...]
+) -> _Whole | _Target | None:
+    """None: the path is in a schema the resource does not have, or is an extension's
+    `schemas`, and is skipped."""
     if not isinstance(path, str) or not path.strip():
         raise invalid_path("path must be a non-empty string")
-    schema, rest = _split_urn(path.strip(), default, schemas)
+    split = _split_urn(path.strip(), default, schemas)
+    if split is None:
+        return None
+    schema, rest = split
     extension = schema is not schemas[0]
     if not rest:
         return _Whole(schema, extension)
     name, filter_text, sub_name = _split_attr_path(rest)
     attr = schema.attribute(name)
-    if attr is None and not extension and name.lower() == "schemas":
+    if attr is None and name.lower() == "schemas":
+        if extension:  # a whole extension value may list its own URN (scim2-models sends it)
+            return None
         attr = _SCHEMAS
     if attr is None:
         raise invalid_path(f"{name!r} is not an attribute of {schema.id}")
@@ -150,9 +158,12 @@ def _parse_path(path: Any, default: Schema, schemas: tuple[Schema, ...]) -> _Who
     return _Target(schema, extension, attr, node, sub)
 
 
-def _split_urn(path: str, default: Schema, schemas: tuple[Schema, ...]) -> tuple[Schema, str]:
-    """The schema a path names and the rest of it. Longest URN first, so an extension URN
-    that extends the core URN's text is not taken for core."""
+def _split_urn(
+    path: str, default: Schema, schemas: tuple[Schema, ...]
+) -> tuple[Schema, str] | None:
+    """The schema a path names and the rest of it; None for a URN of another schema.
+    Longest URN first, so an extension URN that extends the core URN's text is not taken
+    for core."""
     head = path.split("[", 1)[0].lower()
     for schema in sorted(schemas, key=lambda s: len(s.id), reverse=True):
         urn = schema.id.lower()
@@ -160,8 +171,10 @@ def _split_urn(path: str, default: Schema, schemas: tuple[Schema, ...]) -> tuple
             return schema, ""
         if head.startswith(urn + ":"):
             return schema, path[len(urn) + 1 :]
+    if head.startswith("urn:"):
+        return None
     if ":" in head:
-        raise invalid_path(f"{path!r} names no schema of this resource")
+        raise invalid_path(f"malformed path {path!r}")
     return default, path
 
 
@@ -225,9 +238,7 @@ def _whole(attr: Attribute, old: Any, value: Any, append: bool) -> Any:
                 merged.append(item)
         return merged
     if attr.type == "complex":
-        if not isinstance(value, dict) and attr.sub("value") is not None:
-            value = {"value": value}  # Entra sends the enterprise manager as a bare id
-        return _merge(attr, old, _coerce_complex(attr, value))
+        return _merge(attr, old, _coerce_complex(attr, bare_value(attr, value)))
     return _coerce(attr, value)
 
 

@@ -11,7 +11,16 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema as MarshmallowSchema, ValidationError, fields
 
 from scim.errors import invalid_value
-from scim.schemas import RESOURCE_TYPES, USER, Attribute, ResourceType, Schema
+from scim.schemas import (
+    GROUP_TYPE,
+    USER_TYPE,
+    Attribute,
+    AttributePath,
+    ResourceType,
+    Schema,
+    UnknownAttribute,
+    bare_value,
+)
 
 _SCALAR_FIELDS: dict[str, type[fields.Field]] = {
     "string": fields.String,
@@ -52,7 +61,7 @@ def canonical_keys(value: Any, attributes: tuple[Attribute, ...]) -> Any:
         if attribute.type == "complex" and attribute.multi_valued and isinstance(item, list):
             item = [canonical_keys(element, attribute.sub_attributes) for element in item]
         elif attribute.type == "complex":
-            item = canonical_keys(item, attribute.sub_attributes)
+            item = canonical_keys(bare_value(attribute, item), attribute.sub_attributes)
         out[attribute.name] = item
     return out
 
@@ -92,21 +101,46 @@ def _first_error(messages: Any, path: tuple[str, ...] = ()) -> str:
     return f"{'.'.join(path)}: {messages}"
 
 
-def validate_document(raw: Any, schema: Schema) -> dict[str, Any]:
-    """A client's resource body → the canonical, type-checked document that is stored."""
-    if not isinstance(raw, dict):
-        raise invalid_value("the request body must be a JSON object")
-    schemas_claimed = raw.get("schemas")
-    if schemas_claimed is not None and not isinstance(schemas_claimed, list):
-        raise invalid_value("schemas must be a list of URNs")
+def _load(raw: dict[str, Any], schema: Schema, prefix: str = "") -> dict[str, Any]:
+    """One schema's part of a body, canonical and type-checked; `prefix` names the
+    extension in error messages."""
     try:
         loaded = _marshmallow_schema(schema.attributes).load(
             canonical_keys(raw, schema.attributes)
         )
     except ValidationError as exc:
-        raise invalid_value(f"invalid attribute {_first_error(exc.messages)}") from exc
+        raise invalid_value(f"invalid attribute {prefix}{_first_error(exc.messages)}") from exc
     document = _drop_empty(loaded)
     _one_primary(document, schema)
+    return document
+
+
+def _extension_part(raw: dict[str, Any], extension: Schema) -> dict[str, Any]:
+    """The extension's attributes, stored under its URN (RFC 7643 §3.3); null is none."""
+    urn = extension.id.lower()
+    given = [value for key, value in raw.items() if isinstance(key, str) and key.lower() == urn]
+    if not given or given[-1] is None:
+        return {}
+    if not isinstance(given[-1], dict):
+        raise invalid_value(f"{extension.id} must be an object of its attributes")
+    return _load(given[-1], extension, prefix=f"{extension.id}:")
+
+
+def validate_document(raw: Any, resource_type: ResourceType) -> dict[str, Any]:
+    """A client's resource body → the canonical, type-checked document that is stored.
+    Keys of schemas the resource type does not have are dropped like unknown attributes, so
+    the extensions IdPs add on their own (Entra's `urn:ietf:params:scim:schemas:extension:
+    ADSCIM:2.0:User`, Okta's custom ones) are accepted and ignored rather than refused."""
+    if not isinstance(raw, dict):
+        raise invalid_value("the request body must be a JSON object")
+    schemas_claimed = raw.get("schemas")
+    if schemas_claimed is not None and not isinstance(schemas_claimed, list):
+        raise invalid_value("schemas must be a list of URNs")
+    document = _load(raw, resource_type.schema)
+    for extension in resource_type.extension_schemas:
+        part = _extension_part(raw, extension)
+        if part:
+            document[extension.id] = part
     return document
 
 
@@ -121,7 +155,7 @@ class UserInput:
 
 
 def user_input(raw: Any) -> UserInput:
-    document = validate_document(raw, USER)
+    document = validate_document(raw, USER_TYPE)
     password = document.pop("password", None)
     user_name = document.get("userName")
     if not isinstance(user_name, str) or not user_name.strip():
@@ -137,48 +171,24 @@ def etag(version: int) -> str:
     return f'W/"{version}"'
 
 
-def render(
-    *,
-    schema_urn: str,
-    resource_type: str,
-    resource_id: str,
-    document: dict[str, Any],
-    created: datetime,
-    last_modified: datetime,
-    version: int,
-    location: str,
+def _render_row(
+    row: Any, resource_type: ResourceType, document: dict[str, Any], base_url: str
 ) -> dict[str, Any]:
+    """A stored user or group: its document plus what is derived from the row. `schemas`
+    lists the extensions the resource has attributes of (RFC 7643 §3)."""
+    extensions = [s.id for s in resource_type.extension_schemas if s.id in document]
     return {
-        "schemas": [schema_urn],
-        "id": resource_id,
+        "schemas": [resource_type.schema.id, *extensions],
+        "id": row.id,
         **document,
         "meta": {
-            "resourceType": resource_type,
-            "created": format_datetime(created),
-            "lastModified": format_datetime(last_modified),
-            "location": location,
-            "version": etag(version),
+            "resourceType": resource_type.name,
+            "created": format_datetime(row.created_at),
+            "lastModified": format_datetime(row.last_modified_at),
+            "location": f"{base_url}{resource_type.endpoint}/{row.id}",
+            "version": etag(row.version),
         },
     }
-
-
-def _resource_type(name: str) -> ResourceType:
-    return next(r for r in RESOURCE_TYPES if r.name == name)
-
-
-def _render_row(row: Any, name: str, document: dict[str, Any], base_url: str) -> dict[str, Any]:
-    """A stored user or group: its document plus what is derived from the row."""
-    resource_type = _resource_type(name)
-    return render(
-        schema_urn=resource_type.schema.id,
-        resource_type=name,
-        resource_id=row.id,
-        document=document,
-        created=row.created_at,
-        last_modified=row.last_modified_at,
-        version=row.version,
-        location=f"{base_url}{resource_type.endpoint}/{row.id}",
-    )
 
 
 @dataclass(frozen=True)
@@ -195,7 +205,7 @@ def _links(name: str, references: Sequence[Reference], base_url: str) -> dict[st
     """No references render as no attribute at all: empty is unassigned (RFC 7643 §2.5)."""
     if not references:
         return {}
-    endpoints = {t.name: f"{base_url}{t.endpoint}" for t in RESOURCE_TYPES}
+    endpoints = {t.name: f"{base_url}{t.endpoint}" for t in (USER_TYPE, GROUP_TYPE)}
     return {
         name: [
             {
@@ -210,55 +220,71 @@ def _links(name: str, references: Sequence[Reference], base_url: str) -> dict[st
 
 
 def render_user(row: Any, base_url: str, groups: Sequence[Reference] = ()) -> dict[str, Any]:
-    return _render_row(row, "User", {**row.data, **_links("groups", groups, base_url)}, base_url)
+    document = {**row.data, **_links("groups", groups, base_url)}
+    return _render_row(row, USER_TYPE, document, base_url)
 
 
 def render_group(row: Any, base_url: str, members: Sequence[Reference] = ()) -> dict[str, Any]:
-    return _render_row(
-        row, "Group", {**row.data, **_links("members", members, base_url)}, base_url
-    )
+    document = {**row.data, **_links("members", members, base_url)}
+    return _render_row(row, GROUP_TYPE, document, base_url)
 
 
 @dataclass(frozen=True)
 class Projection:
-    """RFC 7644 §3.9 `attributes` / `excludedAttributes` of one schema, as canonical paths
-    ("members", "name.givenName"). Known before the query, so that an attribute that will
-    not be returned is not loaded either (`wants`)."""
+    """RFC 7644 §3.9 `attributes` / `excludedAttributes` of one resource type, as canonical
+    names: attribute paths ("members", "name.givenName", "<enterprise URN>:department") and
+    whole extensions (their URN). Known before the query, so that an attribute that will not
+    be returned is not loaded either (`wants`)."""
 
-    schema: Schema
+    resource_type: ResourceType
     only: frozenset[str] | None = None
     excluded: frozenset[str] = frozenset()
 
     def wants(self, name: str) -> bool:
-        """Whether any of top-level attribute `name` is returned."""
-        attribute = self.schema.attribute(name)
-        if attribute is None or attribute.returned == "never":
-            return False
-        if attribute.returned == "always":
-            return True
-        if self.only is not None and not _covers(self.only, attribute.name):
-            return False
-        if self.only is None and attribute.returned == "request":
-            return False
-        return attribute.name not in self.excluded
+        """Whether any of core attribute `name` is returned."""
+        attribute = self.resource_type.schema.attribute(name)
+        return attribute is not None and self._returns(AttributePath(attribute))
 
     def apply(self, resource: dict[str, Any]) -> dict[str, Any]:
+        """`schemas` keeps the extensions that still have attributes in the result."""
+        out = self._part(resource, self.resource_type.schema, None)
+        for extension in self.resource_type.extension_schemas:
+            part = self._part(resource.get(extension.id) or {}, extension, extension.id)
+            if part:
+                out[extension.id] = part
+        listed = resource.get("schemas", [])
+        return {"schemas": [u for u in listed if u == self.resource_type.schema.id or u in out],
+                **out}
+
+    def _part(
+        self, values: dict[str, Any], schema: Schema, extension: str | None
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for key, value in resource.items():
-            attribute = self.schema.attribute(key)
-            if attribute is None:  # "schemas", and extensions are not projected yet
-                out[key] = value
-            elif self.wants(attribute.name):
-                out[key] = self._subs(attribute, value)
+        for key, value in values.items():
+            attribute = schema.attribute(key)
+            path = AttributePath(attribute, extension=extension) if attribute else None
+            if path and self._returns(path):
+                out[key] = self._subs(path, value)
         return out
 
-    def _subs(self, attribute: Attribute, value: Any) -> Any:
-        if attribute.returned == "always":
+    def _returns(self, path: AttributePath) -> bool:
+        """`returned` decides first (RFC 7643 §2.2): "always" even when excluded or not
+        asked for, "never" even when asked for, "request" only when asked for."""
+        returned = path.attribute.returned
+        if returned in ("always", "never"):
+            return returned == "always"
+        if self.only is None:
+            return returned != "request" and not _named(self.excluded, path)
+        asked = _named(self.only, path) or bool(_sub_names(self.only, path.name))
+        return asked and not _named(self.excluded, path)
+
+    def _subs(self, path: AttributePath, value: Any) -> Any:
+        if path.attribute.returned == "always":
             return value
         keep = None
-        if self.only is not None and attribute.name not in self.only:
-            keep = _sub_names(self.only, attribute.name)
-        drop = _sub_names(self.excluded, attribute.name)
+        if self.only is not None and not _named(self.only, path):
+            keep = _sub_names(self.only, path.name)
+        drop = _sub_names(self.excluded, path.name)
         if keep is None and not drop:
             return value
         if isinstance(value, list):
@@ -266,8 +292,9 @@ class Projection:
         return _pick(value, keep, drop)
 
 
-def _covers(paths: frozenset[str], name: str) -> bool:
-    return name in paths or bool(_sub_names(paths, name))
+def _named(paths: frozenset[str], path: AttributePath) -> bool:
+    """Whether `paths` names the attribute itself, or the whole extension holding it."""
+    return path.name in paths or path.extension in paths
 
 
 def _sub_names(paths: frozenset[str], name: str) -> set[str]:
@@ -281,24 +308,39 @@ def _pick(element: Any, keep: set[str] | None, drop: set[str]) -> Any:
     return {k: v for k, v in element.items() if (keep is None or k in keep) and k not in drop}
 
 
-def projection(schema: Schema, attributes: str | None, excluded: str | None) -> Projection:
-    """Names are case-insensitive and may carry the schema URN; names the schema does not
-    have are ignored, since they select nothing the server would return anyway."""
-    only = _paths(schema, attributes) if attributes else None
-    return Projection(schema, only, _paths(schema, excluded or ""))
+Names = str | list[str] | None
+"""`attributes` as a URL parameter (comma-separated) or in a SearchRequest (a list)."""
 
 
-def _paths(schema: Schema, text: str) -> frozenset[str]:
+def projection(resource_type: ResourceType, attributes: Names, excluded: Names) -> Projection:
+    """Names are case-insensitive and may carry the schema URN; names the resource type does
+    not have are ignored, since they select nothing the server would return anyway (a root
+    /.search applies one request to Users and Groups alike)."""
+    wanted = _names(attributes, "attributes")
+    only = _paths(resource_type, wanted) if wanted else None
+    excluded_paths = _paths(resource_type, _names(excluded, "excludedAttributes"))
+    return Projection(resource_type, only, excluded_paths)
+
+
+def _paths(resource_type: ResourceType, names: list[str]) -> frozenset[str]:
     paths = set()
-    for raw in text.split(","):
-        name = raw.strip()
-        if name.lower().startswith(schema.id.lower() + ":"):
-            name = name[len(schema.id) + 1 :]
-        head, _, sub_name = name.partition(".")
-        attribute = schema.attribute(head)
-        sub = attribute.sub(sub_name) if attribute is not None and sub_name else None
-        if attribute is not None and not sub_name:
-            paths.add(attribute.name)
-        elif attribute is not None and sub is not None:
-            paths.add(f"{attribute.name}.{sub.name}")
+    for name in names:
+        extension = resource_type.extension(name)
+        if extension is not None:
+            paths.add(extension.id)
+            continue
+        try:
+            paths.add(resource_type.path(name).name)
+        except UnknownAttribute:
+            continue
     return frozenset(paths)
+
+
+def _names(names: Names, parameter: str) -> list[str]:
+    if names is None:
+        return []
+    if isinstance(names, str):
+        names = names.split(",")
+    if not (isinstance(names, list) and all(isinstance(name, str) for name in names)):
+        raise invalid_value(f"{parameter} is a list of attribute names")
+    return [name.strip() for name in names if name.strip()]

@@ -5,10 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from scim.errors import invalid_syntax
+
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
+ENTERPRISE_USER_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 LIST_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+SEARCH_REQUEST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+
+
+def message(body: Any, urn: str, kind: str) -> dict[str, Any]:
+    """A request message (PatchOp, SearchRequest): a JSON object whose `schemas` lists `urn`,
+    matched case-insensitively like every URN here."""
+    if not isinstance(body, dict):
+        raise invalid_syntax(f"a {kind} body is a JSON object")
+    claimed = body.get("schemas")
+    if not isinstance(claimed, list) or urn.lower() not in (str(s).lower() for s in claimed):
+        raise invalid_syntax(f"schemas must contain {urn}")
+    return body
 
 
 @dataclass(frozen=True)
@@ -88,8 +103,9 @@ def _multi(
 
 def _links(name: str, *, types: tuple[str, ...], mutability: str, description: str) -> Attribute:
     """Links to other resources (a group's members, a user's groups), RFC 7643 §4.1.2/§4.2:
-    `value` is the other resource's id (compared exactly, like `id`); `display` and `$ref`
-    are derived by the server from it, so clients never write them."""
+    `value` is the other resource's id (compared exactly, like `id`); `$ref`, and the
+    `display` of a user's groups, are derived by the server from it, so clients never write
+    them. Members render no `display`: clients expect members back as they sent them."""
     fixed = "readOnly" if mutability == "readOnly" else "immutable"
     return Attribute(
         name,
@@ -198,7 +214,85 @@ GROUP = Schema(
     attributes=(ID, EXTERNAL_ID, Attribute("displayName", required=True), MEMBERS, META),
 )
 
-COMMON_ATTRIBUTE_NAMES = ("id", "externalId", "meta", "schemas")
+ENTERPRISE_USER = Schema(
+    id=ENTERPRISE_USER_SCHEMA,
+    name="EnterpriseUser",
+    attributes=(
+        Attribute("employeeNumber", description="Numeric or alphanumeric identifier assigned "
+                  "to a person, typically based on order of hire or association with an "
+                  "organization"),
+        Attribute("costCenter", description="Identifies the name of a cost center"),
+        Attribute("organization", description="Identifies the name of an organization"),
+        Attribute("division", description="Identifies the name of a division"),
+        Attribute("department", description="Identifies the name of a department"),
+        Attribute(
+            "manager",
+            type="complex",
+            description="The user's manager: the id of another User of this organization",
+            sub_attributes=(
+                Attribute("value", case_exact=True, description="The id of the manager"),
+                Attribute("$ref", type="reference", reference_types=("User",),
+                          description="The URI of the manager's User resource"),
+                Attribute("displayName", mutability="readOnly",
+                          description="The displayName of the manager"),
+            ),
+        ),
+    ),
+)
+"""RFC 7643 §4.3. Stored in the user's document under its URN key, as SCIM renders it."""
+
+
+def bare_value(attribute: Attribute, value: Any) -> Any:
+    """A bare value given for a singular complex attribute that has a `value` sub-attribute
+    is that sub-attribute: Entra sends the enterprise manager as a bare id."""
+    wraps = attribute.type == "complex" and not attribute.multi_valued
+    if wraps and attribute.sub("value") is not None and not isinstance(value, dict | list):
+        return {"value": value}
+    return value
+
+
+class UnknownAttribute(LookupError):
+    """A name that is no attribute of a resource type. Each caller decides what that means:
+    an invalid filter or sortBy, or (in `attributes`) nothing to select."""
+
+
+@dataclass(frozen=True)
+class AttributePath:
+    """An attribute, or a sub-attribute of a complex one, as `attributes`, `sortBy` and
+    filters name it (RFC 7644 §3.10): `[schema URN:]attribute[.subAttribute]`. `extension`
+    is the URN of the extension schema holding the attribute, None for the core schema."""
+
+    attribute: Attribute
+    sub: Attribute | None = None
+    extension: str | None = None
+
+    @property
+    def definition(self) -> Attribute:
+        return self.sub or self.attribute
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Where the value is in a stored document: extensions are under their URN."""
+        return self._names if self.extension is None else (self.extension, *self._names)
+
+    @property
+    def name(self) -> str:
+        """The canonical spelling; URN-qualified for an extension attribute."""
+        local = ".".join(self._names)
+        return local if self.extension is None else f"{self.extension}:{local}"
+
+    @property
+    def _names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in (self.attribute, self.sub) if a is not None)
+
+
+def sub_attribute(attribute: Attribute, name: str) -> Attribute:
+    if not attribute.sub_attributes:
+        raise UnknownAttribute(f"{attribute.name} has no sub-attributes")
+    sub = attribute.sub(name)
+    if sub is None:
+        raise UnknownAttribute(f"Unknown sub-attribute {name!r} of {attribute.name}")
+    return sub
 
 
 @dataclass(frozen=True)
@@ -218,8 +312,73 @@ class ResourceType:
     extensions: tuple[SchemaExtension, ...] = ()
     description: str = ""
 
+    @property
+    def extension_schemas(self) -> tuple[Schema, ...]:
+        return tuple(extension.schema for extension in self.extensions)
 
-RESOURCE_TYPES: tuple[ResourceType, ...] = (
-    ResourceType("User", "/Users", USER, description="User Account"),
-    ResourceType("Group", "/Groups", GROUP, description="Group"),
+    @property
+    def schemas(self) -> tuple[Schema, ...]:
+        """The core schema first, then the extensions."""
+        return (self.schema, *self.extension_schemas)
+
+    def extension(self, urn: str) -> Schema | None:
+        return extension_named(self.schemas, urn)
+
+    def path(self, text: str) -> AttributePath:
+        return attribute_path(self.schemas, text)
+
+
+def extension_named(schemas: tuple[Schema, ...], urn: str) -> Schema | None:
+    """URNs are matched case-insensitively, like attribute names: clients differ."""
+    lowered = urn.lower()
+    return next((s for s in schemas[1:] if s.id.lower() == lowered), None)
+
+
+def locate(
+    schemas: tuple[Schema, ...], urn: str | None, name: str, sub_name: str | None = None
+) -> AttributePath:
+    """The attribute `name` (and its `sub_name`) of the schema `urn` names, among `schemas`
+    (the core one first; None names it). Raises UnknownAttribute saying which part is
+    unknown."""
+    schema = schemas[0]
+    if urn is not None and urn.lower() != schema.id.lower():
+        found = extension_named(schemas, urn)
+        if found is None:
+            known = ", ".join(s.id for s in schemas)
+            raise UnknownAttribute(f"Unknown schema {urn!r}; the resource has {known}")
+        schema = found
+    attribute = schema.attribute(name)
+    if attribute is None:
+        raise UnknownAttribute(f"Unknown attribute {name!r}")
+    sub = None if sub_name is None else sub_attribute(attribute, sub_name)
+    return AttributePath(attribute, sub, None if schema is schemas[0] else schema.id)
+
+
+def attribute_path(schemas: tuple[Schema, ...], text: str) -> AttributePath:
+    """`[schema URN:]attribute[.subAttribute]` in attribute notation (RFC 7644 §3.10)."""
+    urn, local = _split_urn(schemas, text)
+    name, dot, sub_name = local.partition(".")
+    if "." in sub_name:
+        raise UnknownAttribute(f"{text!r} is not an attribute or sub-attribute name")
+    return locate(schemas, urn, name, sub_name if dot else None)
+
+
+def _split_urn(schemas: tuple[Schema, ...], text: str) -> tuple[str | None, str]:
+    """The longest matching URN wins, so an extension URN that extends the core URN's text
+    is not taken for core. Any other `urn:` prefix is a schema the resource lacks (a schema
+    URN contains dots itself, so it cannot be told apart later)."""
+    lowered = text.lower()
+    for schema in sorted(schemas, key=lambda s: -len(s.id)):
+        if lowered.startswith(schema.id.lower() + ":"):
+            return schema.id, text[len(schema.id) + 1 :]
+    if lowered.startswith("urn:"):
+        raise UnknownAttribute(f"Unknown schema in {text!r}")
+    return None, text
+
+
+USER_TYPE = ResourceType(
+    "User", "/Users", USER, (SchemaExtension(ENTERPRISE_USER),), description="User Account"
 )
+GROUP_TYPE = ResourceType("Group", "/Groups", GROUP, description="Group")
+
+RESOURCE_TYPES: tuple[ResourceType, ...] = (USER_TYPE, GROUP_TYPE)

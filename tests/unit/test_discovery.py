@@ -9,7 +9,15 @@ import pytest
 from scim import discovery, schemas
 from scim.discovery import OAUTH_CLIENT_CREDENTIALS, BulkLimits, Capabilities
 from scim.errors import ScimError
-from scim.schemas import USER, USER_SCHEMA, Attribute, ResourceType, Schema, SchemaExtension
+from scim.schemas import (
+    ENTERPRISE_USER_SCHEMA,
+    USER,
+    USER_SCHEMA,
+    Attribute,
+    ResourceType,
+    Schema,
+    SchemaExtension,
+)
 
 BASE = "https://scim.example.com/scim/v2"
 EXTENSION = Schema(
@@ -46,8 +54,11 @@ def test_service_provider_config_announces_the_current_capabilities() -> None:
         "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
         "filter": {"supported": True, "maxResults": 1000},
         "changePassword": {"supported": True},
-        "sort": {"supported": False},
+        "sort": {"supported": True},
         "etag": {"supported": True},
+        "pagination": {
+            "cursor": True, "index": True, "defaultPaginationMethod": "index", "maxPageSize": 1000,
+        },
         "authenticationSchemes": [
             {
                 "type": "oauthbearertoken",
@@ -74,8 +85,14 @@ def test_service_provider_config_announces_the_current_capabilities() -> None:
 @pytest.mark.parametrize(
     ("change", "key", "expected"),
     [
-        ({"sort": True}, "sort", {"supported": True}),
-        ({"etag": True}, "etag", {"supported": True}),
+        ({"sort": False}, "sort", {"supported": False}),
+        ({"etag": False}, "etag", {"supported": False}),
+        (
+            {"default_page_size": 100},
+            "pagination",
+            {"cursor": True, "index": True, "defaultPaginationMethod": "index",
+             "defaultPageSize": 100, "maxPageSize": 5},
+        ),
         ({"change_password": False}, "changePassword", {"supported": False}),
         (
             {"bulk": BulkLimits(max_operations=100, max_payload_size=1_048_576)},
@@ -106,6 +123,7 @@ def test_user_resource_type_is_registered() -> None:
         "endpoint": "/Users",
         "schema": USER_SCHEMA,
         "description": "User Account",
+        "schemaExtensions": [{"schema": ENTERPRISE_USER_SCHEMA, "required": False}],
         "meta": {"resourceType": "ResourceType", "location": f"{BASE}/ResourceTypes/User"},
     } in discovery.resource_type_documents(BASE)
 
@@ -114,7 +132,7 @@ def test_user_schema_document_is_the_attribute_table() -> None:
     document = discovery.schema_document(USER, BASE)
     assert document["schemas"] == ["urn:ietf:params:scim:schemas:core:2.0:Schema"]
     assert document["id"] == USER_SCHEMA and document["name"] == "User"
-    assert document["attributes"] == [a.to_dict() for a in USER.attributes]
+    assert document["attributes"] == [a.to_dict() for a in USER.attributes if a.name != "meta"]
     assert document["meta"] == {
         "resourceType": "Schema",
         "location": f"{BASE}/Schemas/{USER_SCHEMA}",

@@ -507,7 +507,7 @@ def test_json_numbers_and_booleans_refuse_other_types(filter_text: str) -> None:
         ('title.value eq "x"', "title has no sub-attributes"),
         ('urn:ietf:params:scim:schemas:core:2.0:Group:displayName eq "x"', "Unknown schema"),
         (
-            'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "1"',
+            'urn:ietf:params:scim:schemas:extension:ADSCIM:2.0:User:employeeType eq "1"',
             "Unknown schema",
         ),
         ("password pr", "password cannot be used in a filter"),

@@ -95,12 +95,12 @@ GROUP_RESOURCE = {
 
 
 def test_no_projection_returns_everything() -> None:
-    shown = projection(schemas.GROUP, None, None)
+    shown = projection(schemas.GROUP_TYPE, None, None)
     assert shown.wants("members") and shown.apply(GROUP_RESOURCE) == GROUP_RESOURCE
 
 
 def test_excluded_attributes_drop_them_but_never_id() -> None:
-    shown = projection(schemas.GROUP, None, f"{GROUP_URN}:Members, id, noSuchThing")
+    shown = projection(schemas.GROUP_TYPE, None, f"{GROUP_URN}:Members, id, noSuchThing")
     assert not shown.wants("members") and shown.wants("id")
     assert shown.apply(GROUP_RESOURCE) == {
         k: v for k, v in GROUP_RESOURCE.items() if k != "members"
@@ -108,7 +108,7 @@ def test_excluded_attributes_drop_them_but_never_id() -> None:
 
 
 def test_attributes_keep_only_them_plus_id_and_schemas() -> None:
-    shown = projection(schemas.GROUP, "displayName,members.value", None)
+    shown = projection(schemas.GROUP_TYPE, "displayName,members.value", None)
     assert shown.wants("members") and not shown.wants("meta")
     assert shown.apply(GROUP_RESOURCE) == {
         "schemas": [GROUP_URN], "id": "g", "displayName": "Ops", "members": [{"value": "u"}],
@@ -116,7 +116,7 @@ def test_attributes_keep_only_them_plus_id_and_schemas() -> None:
 
 
 def test_excluded_sub_attributes_are_dropped_from_each_element() -> None:
-    shown = projection(schemas.GROUP, None, "members.display,meta.version")
+    shown = projection(schemas.GROUP_TYPE, None, "members.display,meta.version")
     projected = shown.apply(GROUP_RESOURCE)
     assert projected["members"] == [{"value": "u", "type": "User"}]
     assert projected["meta"] == {"resourceType": "Group"}
