@@ -28,7 +28,10 @@ def _scim_error(error: ScimError) -> Response:
     return response
 
 
-def _seat_refusal(exc: SeatsError) -> Response:
+def record_seat_refusal(exc: SeatsError) -> ScimError:
+    """Audits a refusal in a transaction of its own, once the refused one has rolled back,
+    and says how it reads in SCIM. Public for Bulk, where a refused operation is one result
+    among others rather than the response."""
     error = from_domain(exc)
     org_id = g.get("org_id")
     if org_id is not None:
@@ -42,7 +45,11 @@ def _seat_refusal(exc: SeatsError) -> Response:
                 now=utcnow(),
             )
     log.info("seat refusal org=%s detail=%s", org_id, error.detail)
-    return _scim_error(error)
+    return error
+
+
+def _seat_refusal(exc: SeatsError) -> Response:
+    return _scim_error(record_seat_refusal(exc))
 
 
 def _http_error(exc: HTTPException) -> Response | HTTPException:

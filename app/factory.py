@@ -7,6 +7,7 @@ from flask import Flask
 
 from app import errors, scim_api
 from app import scim_groups_api  # noqa: F401  (routes on scim_api.bp)
+from app import scim_bulk  # noqa: F401  (routes on scim_api.bp)
 from app import sso
 from app import metrics
 from app import scim_discovery

@@ -27,6 +27,8 @@ class Settings:
     admin_jwt_key_file: str | None = None
     admin_jwt_jwks_file: str | None = None
     oauth_token_ttl_seconds: int = 3600
+    bulk_max_operations: int = 1000
+    bulk_max_payload_size: int = 1_048_576
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -48,6 +50,8 @@ class Settings:
             admin_jwt_key_file=env.get("SCIM_ADMIN_JWT_KEY_FILE") or None,
             admin_jwt_jwks_file=env.get("SCIM_ADMIN_JWT_JWKS_FILE") or None,
             oauth_token_ttl_seconds=int(env.get("SCIM_OAUTH_TOKEN_TTL", "3600")),
+            bulk_max_operations=int(env.get("SCIM_BULK_MAX_OPERATIONS", "1000")),
+            bulk_max_payload_size=int(env.get("SCIM_BULK_MAX_PAYLOAD_SIZE", "1048576")),
         )
 
     @property
