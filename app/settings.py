@@ -29,6 +29,7 @@ class Settings:
     oauth_token_ttl_seconds: int = 3600
     bulk_max_operations: int = 1000
     bulk_max_payload_size: int = 1_048_576
+    max_request_bytes: int = 16 * 1_048_576
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -52,6 +53,7 @@ class Settings:
             oauth_token_ttl_seconds=int(env.get("SCIM_OAUTH_TOKEN_TTL", "3600")),
             bulk_max_operations=int(env.get("SCIM_BULK_MAX_OPERATIONS", "1000")),
             bulk_max_payload_size=int(env.get("SCIM_BULK_MAX_PAYLOAD_SIZE", "1048576")),
+            max_request_bytes=int(env.get("SCIM_MAX_REQUEST_BYTES", str(16 * 1_048_576))),
         )
 
     @property

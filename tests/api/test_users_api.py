@@ -7,6 +7,8 @@ from collections.abc import Callable
 import pytest
 
 from app.db import Database
+from app.factory import create_app
+from app.settings import Settings
 from tests.support import (
     SCIM_JSON,
     USER_URN,
@@ -307,3 +309,17 @@ def test_an_internal_error_is_a_scim_500_without_internals(
     body = assert_scim_error(scim.get("/Users/anything"), 500)
     assert body["detail"] == "internal server error"
     assert "scim_users" not in json.dumps(body)
+
+
+def test_a_body_over_the_request_limit_is_a_scim_413(
+    scim: Scim, database_url: str, database: Database
+) -> None:
+    small = create_app(Settings(database_url=database_url, max_request_bytes=1_000))
+    before = snapshot(database, scim.org_id)
+    response = small.test_client().post(
+        "/scim/v2/Users", data=json.dumps(user_body("x" * 2_000)),
+        headers={"Authorization": f"Bearer {scim.token}"}, content_type=SCIM_JSON,
+    )
+    assert_scim_error(response, 413)
+    assert snapshot(database, scim.org_id) == before
+    small.extensions["db"].dispose()
