@@ -13,6 +13,20 @@ class SettingsError(Exception):
     pass
 
 
+def _integer(env: Mapping[str, str], name: str, default: int) -> int:
+    """A positive whole number, or one clear line naming the variable."""
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 1:
+        raise SettingsError(f"{name} must be 1 or more, got {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -45,15 +59,15 @@ class Settings:
             secret_key=secret,
             base_url=env.get("SCIM_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             dev_mode=dev_mode,
-            max_seats_per_purchase=int(env.get("SCIM_MAX_SEATS_PER_PURCHASE", "10000")),
+            max_seats_per_purchase=_integer(env, "SCIM_MAX_SEATS_PER_PURCHASE", 10000),
             admin_jwt_issuer=env.get("SCIM_ADMIN_JWT_ISSUER") or None,
             admin_jwt_audience=env.get("SCIM_ADMIN_JWT_AUDIENCE") or None,
             admin_jwt_key_file=env.get("SCIM_ADMIN_JWT_KEY_FILE") or None,
             admin_jwt_jwks_file=env.get("SCIM_ADMIN_JWT_JWKS_FILE") or None,
-            oauth_token_ttl_seconds=int(env.get("SCIM_OAUTH_TOKEN_TTL", "3600")),
-            bulk_max_operations=int(env.get("SCIM_BULK_MAX_OPERATIONS", "1000")),
-            bulk_max_payload_size=int(env.get("SCIM_BULK_MAX_PAYLOAD_SIZE", "1048576")),
-            max_request_bytes=int(env.get("SCIM_MAX_REQUEST_BYTES", str(16 * 1_048_576))),
+            oauth_token_ttl_seconds=_integer(env, "SCIM_OAUTH_TOKEN_TTL", 3600),
+            bulk_max_operations=_integer(env, "SCIM_BULK_MAX_OPERATIONS", 1000),
+            bulk_max_payload_size=_integer(env, "SCIM_BULK_MAX_PAYLOAD_SIZE", 1048576),
+            max_request_bytes=_integer(env, "SCIM_MAX_REQUEST_BYTES", 16 * 1_048_576),
         )
 
     @property

@@ -1,0 +1,24 @@
+"""Configuration is read once from SCIM_* variables; a bad value is one clear error."""
+from __future__ import annotations
+
+import pytest
+
+from app.settings import Settings, SettingsError
+
+
+def test_defaults_in_dev_mode() -> None:
+    settings = Settings.from_env({})
+    assert settings.database_url == "sqlite:///var/scim-seats.db"
+    assert (settings.bulk_max_operations, settings.max_request_bytes) == (1000, 16 * 1_048_576)
+
+
+def test_production_mode_needs_a_secret() -> None:
+    with pytest.raises(SettingsError, match="SCIM_SECRET_KEY"):
+        Settings.from_env({"SCIM_DEV": "0"})
+    assert Settings.from_env({"SCIM_DEV": "0", "SCIM_SECRET_KEY": "s" * 32}).dev_mode is False
+
+
+@pytest.mark.parametrize("value", ["ten", "0", "-5", "1.5"])
+def test_numbers_must_be_positive_whole_numbers(value: str) -> None:
+    with pytest.raises(SettingsError, match="SCIM_BULK_MAX_OPERATIONS"):
+        Settings.from_env({"SCIM_BULK_MAX_OPERATIONS": value})
