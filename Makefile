@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
 export SCIM_DATABASE_URL ?= sqlite:///var/scim-seats.db
+# The Makefile is the developer's entry point: development mode (a well-known signing key,
+# open /metrics). Production runs `scim-seats serve` with SCIM_SECRET_KEY set instead.
+export SCIM_DEV ?= 1
 
 .PHONY: run test install install-test bench clean lint-imports browser conformance
 

@@ -169,8 +169,11 @@ def configure_sso(slug: str, issuer: str, audience: str, jwks_file: str | None,
     jwks = validate_key_source(jwks_file, jwks_url)
     with _transaction() as session:
         org_id = service.org_by_slug(session, slug).id
-        configure_provider(session, org_id, issuer=issuer, audience=audience, jwks=jwks,
-                           jwks_url=jwks_url)
+        try:
+            configure_provider(session, org_id, issuer=issuer, audience=audience, jwks=jwks,
+                               jwks_url=jwks_url)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"SSO configured for {slug}: POST /sso/v1/orgs/{slug}/signin")
 
 
@@ -276,5 +279,7 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the app with gunicorn."""
     from app.server import run_gunicorn
 
-    _settings()  # fail fast on bad configuration, before forking workers
+    if _settings().dev_mode:  # also fails fast on bad configuration, before forking workers
+        click.echo("scim-seats: SCIM_DEV=1, development mode: a well-known signing key; "
+                   "never expose this server", err=True)
     run_gunicorn(host=host, port=port, workers=workers)

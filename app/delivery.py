@@ -24,20 +24,40 @@ Order is not guaranteed across retries; `created_at` says when the cause happene
 Orgs without a webhook URL and secret: their events are settled without sending
 (`delivered_at` set, `attempts` 0, `last_error` "not sent: ..."), so they stay visible in the
 outbox and the console but a webhook configured later does not receive months of old events.
+
+Only public addresses receive events (no SSRF into the deployment's own network). Before each
+send the URL's host is resolved (`socket.getaddrinfo`, so decimal and hex IPv4 forms such as
+`2130706433` or `0x7f000001` resolve like the resolver reads them) and every address must be
+global: not loopback, private, link-local, multicast, reserved, unspecified or shared (CGNAT),
+IPv4 or IPv6 (an IPv4-mapped IPv6 address is judged as its IPv4 address). The POST then
+connects to the checked address itself (the URL's host still goes in the Host header, the TLS
+SNI and the certificate check), so a DNS answer that changes after the check (DNS rebinding)
+is not used. A refused target is settled like an org without a webhook: `delivered_at` set,
+`attempts` unchanged (nothing was POSTed), `last_error` "refused: <host> resolves to a
+non-public address", counted as not sent. Retrying would refuse again (a URL pointing inside
+is a configuration error, not an outage), and a target fixed later does not receive the
+backlog. A host that does not resolve at all is an ordinary failure and is retried.
+`SCIM_WEBHOOK_ALLOW_PRIVATE=1` (Settings.webhook_allow_private) turns the check off, for
+local development and tests whose receiver listens on 127.0.0.1.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
+import os
+import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 from sqlalchemy import select, update
 
 from app.db import Database
@@ -57,17 +77,95 @@ NOTICE_SWEEP_EVERY = timedelta(minutes=10)
 SIGNATURE_HEADER = "X-Scim-Seats-Signature"
 EVENT_HEADER = "X-Scim-Seats-Event"
 NOT_SENT = "not sent: the org has no webhook URL and secret"
+ALLOW_PRIVATE_ENV = "SCIM_WEBHOOK_ALLOW_PRIVATE"
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 HttpPost = Callable[[str, bytes, Mapping[str, str]], int]
 """(url, body, headers) -> HTTP status; raises requests.RequestException or OSError."""
 
 
-def post_json(url: str, body: bytes, headers: Mapping[str, str]) -> int:
-    """Redirects are not followed: a signed event goes only where the org said."""
-    response = requests.post(
-        url, data=body, headers=dict(headers), timeout=HTTP_TIMEOUT, allow_redirects=False
+class RefusedTarget(Exception):
+    """The webhook's host resolves to an address events must not be sent to."""
+
+
+def is_public(address: IpAddress) -> bool:
+    """Whether an address is one on the public internet (ipaddress's is_global, which
+    still counts multicast as global, so that is excluded too)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return is_public(address.ipv4_mapped)
+        embedded = [address.sixtofour, address.teredo[1] if address.teredo else None]
+        if address in NAT64:  # 64:ff9b::/96 carries an IPv4 address in its last 32 bits
+            embedded.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+        if any(v4 is not None and not is_public(v4) for v4 in embedded):
+            return False
+    return address.is_global and not (
+        address.is_multicast or address.is_private or address.is_loopback
+        or address.is_link_local or address.is_reserved or address.is_unspecified
     )
-    return response.status_code
+
+
+def allow_private_from_env() -> bool:
+    """As Settings.from_env reads SCIM_WEBHOOK_ALLOW_PRIVATE (without needing the rest of
+    the configuration, e.g. the secret key, which delivery does not use)."""
+    return os.environ.get(ALLOW_PRIVATE_ENV, "") in ("1", "true", "yes")
+
+
+def resolve_target(url: str, allow_private: bool) -> IpAddress:
+    """The address to connect to for `url`: the first the resolver gives, after checking
+    that every one of them is public (unless `allow_private`). Raises RefusedTarget, or
+    OSError (socket.gaierror) when the host does not resolve."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+    if not addresses:
+        raise OSError(f"{host} resolves to no address")
+    if not allow_private and not all(is_public(address) for address in addresses):
+        raise RefusedTarget(f"refused: {host} resolves to a non-public address")
+    return addresses[0]
+
+
+class _PinnedTls(HTTPAdapter):
+    """TLS to an address while SNI and the certificate check use the URL's host name."""
+
+    def __init__(self, server_hostname: str) -> None:
+        self._server_hostname = server_hostname
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["server_hostname"] = self._server_hostname
+        kwargs["assert_hostname"] = self._server_hostname
+        super().init_poolmanager(*args, **kwargs)
+
+
+def post_json(url: str, body: bytes, headers: Mapping[str, str],
+              address: IpAddress | None = None) -> int:
+    """Redirects are not followed: a signed event goes only where the org said. With
+    `address` the connection goes to that address (checked by resolve_target), not to
+    whatever the host name resolves to by then; Host, SNI and certificate still name the
+    URL's host."""
+    if address is None:
+        response = requests.post(
+            url, data=body, headers=dict(headers), timeout=HTTP_TIMEOUT, allow_redirects=False
+        )
+        return response.status_code
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = f"[{address}]" if address.version == 6 else str(address)
+    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+    pinned = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    host_header = parts.netloc.rpartition("@")[2]  # the URL holds no credentials (alerts API)
+    with requests.Session() as session:
+        if parts.scheme == "https":
+            session.mount("https://", _PinnedTls(host))
+        response = session.post(
+            pinned, data=body, headers={**headers, "Host": host_header},
+            timeout=HTTP_TIMEOUT, allow_redirects=False,
+        )
+        return response.status_code
 
 
 @dataclass(frozen=True)
@@ -151,14 +249,31 @@ def _request(event: _Claimed, now: datetime) -> tuple[bytes, dict[str, str]]:
     return body, headers
 
 
-def _send(event: _Claimed, now: datetime, http_post: HttpPost) -> str | None:
-    """The error to record, or None when the receiver took the event."""
+def _send(event: _Claimed, now: datetime, http_post: HttpPost | None,
+          allow_private: bool) -> str | None:
+    """The error to record, or None when the receiver took the event. Raises RefusedTarget
+    when the URL's host is not public: nothing is sent then. The default sender connects to
+    the address just checked; an injected `http_post` (tests) gets the URL."""
     body, headers = _request(event, now)
     try:
-        status = http_post(event.url, body, headers)
+        address = resolve_target(event.url, allow_private)
+        if http_post is None:
+            status = post_json(event.url, body, headers, address)
+        else:
+            status = http_post(event.url, body, headers)
     except (requests.RequestException, OSError) as exc:
         return f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
     return None if 200 <= status < 300 else f"HTTP {status}"
+
+
+def _settle_refused(db: Database, event: _Claimed, now: datetime, error: str) -> None:
+    """Settled unsent, like an org without a webhook: no POST was made, none will be."""
+    with db.transaction() as session:
+        session.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.id == event.id, OutboxEvent.delivered_at.is_(None))
+            .values(delivered_at=now, last_error=error[:MAX_ERROR_CHARS])
+        )
 
 
 def _settle(db: Database, event: _Claimed, now: datetime, error: str | None) -> None:
@@ -178,13 +293,23 @@ def _settle(db: Database, event: _Claimed, now: datetime, error: str | None) -> 
 
 
 def deliver_due(
-    db: Database, now: datetime, http_post: HttpPost = post_json, batch_size: int = BATCH_SIZE
+    db: Database, now: datetime, http_post: HttpPost | None = None,
+    batch_size: int = BATCH_SIZE, *, allow_private: bool | None = None,
 ) -> DeliveryReport:
-    """One batch: claim, send, settle. `claimed` below `batch_size` means nothing more is due."""
+    """One batch: claim, send, settle. `claimed` below `batch_size` means nothing more is due.
+    `allow_private` None: as SCIM_WEBHOOK_ALLOW_PRIVATE says (default: public targets only)."""
+    if allow_private is None:
+        allow_private = allow_private_from_env()
     batch, not_sent = _claim(db, now, batch_size)
     report = DeliveryReport(claimed=len(batch) + not_sent, not_sent=not_sent)
     for event in batch:
-        error = _send(event, now, http_post)
+        try:
+            error = _send(event, now, http_post, allow_private)
+        except RefusedTarget as exc:
+            _settle_refused(db, event, now, str(exc))
+            report.not_sent += 1
+            log.warning("webhook event %s (%s) not sent: %s", event.id, event.event_type, exc)
+            continue
         _settle(db, event, now, error)
         if error is None:
             report.delivered += 1
@@ -194,12 +319,13 @@ def deliver_due(
     return report
 
 
-def drain(db: Database, now: datetime, http_post: HttpPost = post_json) -> DeliveryReport:
+def drain(db: Database, now: datetime, http_post: HttpPost | None = None, *,
+          allow_private: bool | None = None) -> DeliveryReport:
     """Every event due at `now`; it ends because each claimed event is settled or leased
     past `now`."""
     total = DeliveryReport()
     while True:
-        report = deliver_due(db, now, http_post)
+        report = deliver_due(db, now, http_post, allow_private=allow_private)
         total.add(report)
         if report.claimed < BATCH_SIZE:
             return total
@@ -221,7 +347,8 @@ def sweep_notices(db: Database, now: datetime) -> int:
     return emitted
 
 
-def run_forever(db: Database, interval: float, clock: Callable[[], datetime] = utcnow) -> None:
+def run_forever(db: Database, interval: float, clock: Callable[[], datetime] = utcnow, *,
+                allow_private: bool | None = None) -> None:
     """The `deliver-events` loop: notices every NOTICE_SWEEP_EVERY, deliveries every
     `interval` seconds, until the process is stopped (leases make any stop safe)."""
     last_sweep: datetime | None = None
@@ -230,7 +357,7 @@ def run_forever(db: Database, interval: float, clock: Callable[[], datetime] = u
         if last_sweep is None or now - last_sweep >= NOTICE_SWEEP_EVERY:
             sweep_notices(db, now)
             last_sweep = now
-        report = drain(db, now)
+        report = drain(db, now, allow_private=allow_private)
         if report.claimed:
             log.info("webhooks: %s delivered, %s failed, %s not sent",
                      report.delivered, report.failed, report.not_sent)

@@ -1,8 +1,7 @@
 """Prometheus metrics at GET /metrics (text exposition format).
 
-The endpoint is unauthenticated, as Prometheus scrape targets usually are; it lists every
-org's slug and seat counts, so expose it only to the monitoring network (block /metrics at
-the public proxy).
+It lists every org's slug and seat counts, so outside development (SCIM_DEV=1) a scrape needs
+`Authorization: Bearer $SCIM_METRICS_TOKEN`, and /metrics answers 404 when no token is set.
 
 Two kinds of numbers:
 - Read from the database at scrape time, exact whatever the number of processes and hosts:
@@ -18,13 +17,14 @@ Two kinds of numbers:
 """
 from __future__ import annotations
 
+import hmac
 import os
 import re
 import time
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -40,6 +40,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from app.db import Database
+from app.settings import Settings
 from seats.events import REFUSED_ACTION
 from seats.models import AuditEvent, Org, OutboxEvent, SeatPool
 
@@ -158,12 +159,25 @@ def _process_metrics() -> bytes:
     return generate_latest(registry)
 
 
+def _authorize_scrape(settings: Settings) -> None:
+    """Metrics name every org and its seat counts: outside development a scrape needs
+    `Authorization: Bearer $SCIM_METRICS_TOKEN`, and without that setting /metrics is off."""
+    if settings.metrics_token is None:
+        if settings.dev_mode:
+            return
+        abort(404)
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), settings.metrics_token):
+        abort(401)
+
+
 def register(app: Flask) -> None:
     """Adds GET /metrics and the request hooks to the app."""
     database_metrics = CollectorRegistry()
     database_metrics.register(SeatsCollector(app.extensions["db"]))
 
     def scrape() -> Response:
+        _authorize_scrape(app.extensions["settings"])
         body = _process_metrics() + generate_latest(database_metrics)
         return Response(body, content_type=CONTENT_TYPE_LATEST)
 

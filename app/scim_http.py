@@ -8,9 +8,11 @@ from typing import Any
 
 from flask import current_app, g, request
 
+from app import json_input
 from app.settings import Settings
 from scim import directory
-from scim.errors import ScimError, invalid_syntax
+from scim.errors import ScimError, invalid_syntax, invalid_value
+from scim.text import UnstorableText
 from seats.clock import utcnow
 
 JSON_MEDIA_TYPES = ("application/json", "application/scim+json")
@@ -34,10 +36,12 @@ def cursor_key() -> bytes:
 def request_body() -> Any:
     if request.mimetype not in JSON_MEDIA_TYPES:
         raise ScimError(415, "send the body as application/scim+json or application/json")
-    parsed = request.get_json(force=True, silent=True)
-    if parsed is None:
-        raise invalid_syntax("the request body is not valid JSON")
-    return parsed
+    try:
+        return json_input.loads(request.get_data())
+    except json_input.BadJson as exc:
+        raise invalid_syntax(str(exc)) from exc
+    except UnstorableText as exc:  # the depth limit included: it is about the values
+        raise invalid_value(str(exc)) from exc
 
 
 def if_match() -> frozenset[str] | None:

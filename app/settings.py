@@ -7,6 +7,7 @@ from typing import Mapping
 
 DEFAULT_DATABASE_URL = "sqlite:///var/scim-seats.db"
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+MIN_SECRET_LENGTH = 32
 
 
 class SettingsError(Exception):
@@ -44,16 +45,23 @@ class Settings:
     bulk_max_operations: int = 1000
     bulk_max_payload_size: int = 1_048_576
     max_request_bytes: int = 16 * 1_048_576
+    metrics_token: str | None = None
+    webhook_allow_private: bool = False  # deliver to loopback/private addresses (development)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        dev_mode = env.get("SCIM_DEV", "1") not in ("0", "false", "no")
+        dev_mode = env.get("SCIM_DEV", "0").lower() in ("1", "true", "yes")
         secret = env.get("SCIM_SECRET_KEY")
         if not secret:
             if not dev_mode:
-                raise SettingsError("SCIM_SECRET_KEY must be set when SCIM_DEV=0")
+                raise SettingsError(
+                    "SCIM_SECRET_KEY must be set (a long random string); for local "
+                    "development only, SCIM_DEV=1 uses a well-known key"
+                )
             secret = DEV_SECRET_KEY
+        if len(secret) < MIN_SECRET_LENGTH and not dev_mode:
+            raise SettingsError(f"SCIM_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
         return cls(
             database_url=env.get("SCIM_DATABASE_URL", DEFAULT_DATABASE_URL),
             secret_key=secret,
@@ -68,6 +76,8 @@ class Settings:
             bulk_max_operations=_integer(env, "SCIM_BULK_MAX_OPERATIONS", 1000),
             bulk_max_payload_size=_integer(env, "SCIM_BULK_MAX_PAYLOAD_SIZE", 1048576),
             max_request_bytes=_integer(env, "SCIM_MAX_REQUEST_BYTES", 16 * 1_048_576),
+            metrics_token=env.get("SCIM_METRICS_TOKEN") or None,
+            webhook_allow_private=env.get("SCIM_WEBHOOK_ALLOW_PRIVATE", "") in ("1", "true", "yes"),
         )
 
     @property

@@ -13,7 +13,9 @@ from urllib.parse import urlparse
 import jwt
 from flask import Blueprint, Response, current_app, request
 
+from app import json_input
 from app.settings import SettingsError
+from scim.text import UnstorableText
 from scim import signin
 from scim.directory import WriteContext
 from scim.errors import ScimError
@@ -152,7 +154,10 @@ def validate_key_source(jwks_file: str | None, jwks_url: str | None) -> dict[str
 
 
 def _id_token() -> str:
-    body = request.get_json(force=True, silent=True)
+    try:
+        body = json_input.loads(request.get_data())
+    except (json_input.BadJson, UnstorableText):
+        body = None
     token = body.get("id_token") if isinstance(body, dict) else None
     if not isinstance(token, str) or not token:
         raise SsoError(400, "invalid_request", 'send a JSON body {"id_token": "..."}')

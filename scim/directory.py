@@ -172,10 +172,7 @@ def replace_user(session: Session, user_id: str, raw: Any, ctx: WriteContext) ->
 def _mentions_active(value: Any) -> bool:
     """Conservative: could this PATCH body touch `active`? If so the pool is locked first."""
     if isinstance(value, dict):
-        return any(
-            (isinstance(k, str) and k.lower().endswith("active")) or _mentions_active(v)
-            for k, v in value.items()
-        )
+        return any(_mentions_active(k) or _mentions_active(v) for k, v in value.items())
     if isinstance(value, list):
         return any(_mentions_active(v) for v in value)
     return isinstance(value, str) and "active" in value.lower()

@@ -17,8 +17,10 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Row,
+    String,
     Subquery,
     and_,
     cast,
@@ -31,6 +33,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from scim import cursors
 from scim.cursors import Position
@@ -208,14 +211,17 @@ def _plan(sources: Sequence[Source], query: ListQuery) -> _Plan:
     """At the root, a filter or sortBy applies to the resource types that have its
     attributes: a type that lacks one is left out by the filter (a user has no members), and
     sorts last (a NULL of the sort value's type, so that PostgreSQL sees one column type in
-    the union)."""
+    the union; String for a string read from JSON, whose lower() SQLAlchemy leaves untyped)."""
     conditions = _each(
         sources, lambda target: compile_filter(query.filter, target) if query.filter else true()
     )
     keys = _each(sources, lambda target: sort_key(query.sort_by or DEFAULT_SORT, target))
     path, typed = next(key for key in keys if key is not None)
+    # lower(<JSON text>) has no SQLAlchemy type: CAST(NULL AS <no type>) compiles on neither
+    # database. Such a key is a string (numbers and booleans are read typed), so: String.
+    placeholder = String() if isinstance(typed.type, NullType) else typed.type
     parts = [
-        _Part(source, condition, cast(null(), typed.type) if key is None else key[1])
+        _Part(source, condition, cast(null(), placeholder) if key is None else key[1])
         for source, condition, key in zip(sources, conditions, keys)
         if condition is not None
     ]
@@ -333,6 +339,8 @@ def _past(listed: Subquery, position: Position, descending: bool) -> ColumnEleme
     """The rows after the position in the reading order: ascending is (key, NULLs last; id),
     descending its exact reverse."""
     key, row_id, value = listed.c.key, listed.c.id, position.key
+    if isinstance(value, bool):  # `key > True` is refused by SQLAlchemy: bind it as a value
+        value = literal(value, Boolean())
     if not descending:
         if value is None:
             return and_(key.is_(None), row_id > position.row_id)

@@ -286,12 +286,19 @@ def _without(attr: Attribute, elements: list[Any] | None, value: Any) -> list[An
     """Remove with a value list (Entra's member removal) drops only the listed elements,
     matched on the sub-attributes given; an element already gone is not an error."""
     listed = [_coerce_element(attr, item) for item in _as_list(value)]
+    if any(want is None for want in listed):
+        raise invalid_value(f"a remove value for {attr.name} lists the values to remove; "
+                            "an empty one matches nothing")
     return [e for e in elements or [] if not any(_contains(attr, e, want) for want in listed)]
 
 
 def _contains(attr: Attribute, element: Any, wanted: Any) -> bool:
     if attr.type != "complex":
         return valuefilter.same(attr, element, wanted)
+    if not isinstance(wanted, dict):
+        raise invalid_value(f"{attr.name} values are objects, not {wanted!r}")
+    if not isinstance(element, dict):
+        return False
     return all(
         valuefilter.same(_sub(attr, name), element.get(name), item)
         for name, item in wanted.items()

@@ -8,9 +8,10 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema as MarshmallowSchema, ValidationError, fields
+from marshmallow import EXCLUDE, Schema as MarshmallowSchema, ValidationError, fields, validate
 
 from scim.errors import invalid_value
+from scim.text import UnstorableText, check_document
 from scim.schemas import (
     GROUP_TYPE,
     USER_TYPE,
@@ -33,12 +34,22 @@ _SCALAR_FIELDS: dict[str, type[fields.Field]] = {
 }
 
 
+_INDEXED_LENGTHS = {"userName": 255, "externalId": 255, "displayName": 255, "type": 64}
+"""Attributes kept in indexed columns of that width; any other text may be up to 2,048
+characters (the width of the multi-valued value columns)."""
+MAX_TEXT_LENGTH = 2048
+
+
 def _field(attribute: Attribute, *, element: bool = False) -> fields.Field:
     if attribute.multi_valued and not element:
         return fields.List(_field(attribute, element=True), allow_none=True)
     if attribute.type == "complex":
         return fields.Nested(_marshmallow_schema(attribute.sub_attributes), allow_none=True)
-    return _SCALAR_FIELDS[attribute.type](allow_none=True)
+    kind = _SCALAR_FIELDS[attribute.type]
+    if kind is fields.String:
+        limit = _INDEXED_LENGTHS.get(attribute.name, MAX_TEXT_LENGTH)
+        return kind(allow_none=True, validate=validate.Length(max=limit))
+    return kind(allow_none=True)
 
 
 @lru_cache(maxsize=None)
@@ -133,6 +144,10 @@ def validate_document(raw: Any, resource_type: ResourceType) -> dict[str, Any]:
     ADSCIM:2.0:User`, Okta's custom ones) are accepted and ignored rather than refused."""
     if not isinstance(raw, dict):
         raise invalid_value("the request body must be a JSON object")
+    try:
+        check_document(raw)
+    except UnstorableText as exc:
+        raise invalid_value(str(exc)) from exc
     schemas_claimed = raw.get("schemas")
     if schemas_claimed is not None and not isinstance(schemas_claimed, list):
         raise invalid_value("schemas must be a list of URNs")

@@ -67,6 +67,13 @@ def configure_provider(
     """Creates or replaces the settings; the keys come from exactly one source."""
     if (jwks is None) == (jwks_url is None):
         raise ValueError("give either a JWK set or a JWKS URL")
+    shared = session.scalar(select(SsoConfig.org_id).where(
+        SsoConfig.issuer == issuer, SsoConfig.audience == audience, SsoConfig.org_id != org_id))
+    if shared is not None:
+        # One ID token would then open a seat in both orgs: the audience (the client id at
+        # the IdP) is what ties a token to one organisation.
+        raise ValueError("another organisation already trusts this issuer and audience; "
+                         "register a separate client (audience) at the IdP for each one")
     config = session.get(SsoConfig, org_id)
     if config is None:
         config = SsoConfig(org_id=org_id)

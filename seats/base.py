@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
@@ -16,6 +16,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+
+MinorUnits = BigInteger().with_variant(Integer(), "sqlite")
+"""Money in minor units: 64-bit (a year of 100,000 seats at USD 300.00 is 3·10⁹ cents, past
+PostgreSQL's 32-bit INTEGER); SQLite's INTEGER is 64-bit already."""
 
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 """JSON on SQLite, JSONB on PostgreSQL (indexable, compared by value)."""

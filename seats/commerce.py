@@ -13,14 +13,13 @@ from seats import audit, events, invoices, money, service
 from seats.audit import SeatCounts
 from seats.errors import (
     InvalidTopUp,
-    NoActiveSubscription,
     QuoteNotFound,
     QuoteUnusable,
     SeatReductionNotAllowed,
 )
 from seats.models import Contract, Invoice, Quote, SeatPool
 from seats.proration import months_elapsed, prorate
-from seats.terms import add_months, term_end
+from seats.terms import add_months
 
 QUOTE_LIFETIME = timedelta(minutes=30)
 
@@ -46,11 +45,8 @@ def parse_add_seats(raw: object, maximum: int) -> int:
 
 
 def _active_contract(session: Session, org_id: str, now: datetime) -> Contract:
-    contract = session.get_one(Contract, org_id)
-    end = term_end(contract.term_start)
-    if now.date() >= end:
-        raise NoActiveSubscription(term_end=end)
-    return contract
+    service.ensure_active_term(session, org_id, None, now)
+    return session.get_one(Contract, org_id)
 
 
 def _valid_until(contract: Contract, now: datetime) -> datetime:
@@ -169,6 +165,8 @@ def confirm_top_up(session: Session, org_id: str, quote_id: str, *, actor: str,
                  before=before, now=now, detail=f"quote {quote.id}")
     events.emit(session, org_id, events.SEATS_PURCHASED, {
         "seats_added": quote.add_seats, "total_before": before.total, "total_after": pool.total,
-        "invoice_id": invoice.id, "invoice_number": invoice.number, "purchased_by": actor,
+        "invoice_id": invoice.id, "invoice_number": invoice.number,
+        # The actor's kind only ("admin"): after the colon is a subject, often an e-mail.
+        "purchased_by": actor.partition(":")[0],
     }, now)
     return Purchase(quote=quote, invoice=invoice, seats_before=before.total, seats_after=pool.total)

@@ -3,6 +3,7 @@ org's next gapless number: the caller holds the pool lock, so max(seq) + 1 canno
 a rollback gives the number back."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -11,6 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from seats import events
 from seats.models import Invoice, InvoiceLine
+
+MAX_SEQ = 2_147_483_647  # invoices.seq is an Integer column
 
 
 @dataclass(frozen=True)
@@ -86,9 +89,10 @@ def list_invoices(session: Session, org_id: str) -> list[Invoice]:
 
 
 def by_number(session: Session, org_id: str, number: str) -> Invoice | None:
-    """`number` as printed (INV-000042); anything else finds nothing."""
+    """`number` as printed (INV-000042); anything else finds nothing: ASCII digits only
+    (`'²'.isdigit()` is true), and nothing past the seq column's range."""
     prefix, _, digits = number.partition("-")
-    if prefix != "INV" or not digits.isdigit():
+    if prefix != "INV" or not re.fullmatch(r"[0-9]{1,18}", digits) or int(digits) > MAX_SEQ:
         return None
     return session.scalar(
         select(Invoice)

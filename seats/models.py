@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from seats.base import Base, JSONDocument, UTCDateTime
+from seats.base import Base, JSONDocument, MinorUnits, UTCDateTime
 from seats.errors import NoSeatAvailable
 
 
@@ -52,7 +52,7 @@ class Contract(Base):
 
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), primary_key=True)
     currency: Mapped[str] = mapped_column(String(3))
-    unit_price_minor: Mapped[int] = mapped_column(Integer)
+    unit_price_minor: Mapped[int] = mapped_column(MinorUnits)
     term_start: Mapped[date] = mapped_column(Date)
     minimum_seats: Mapped[int] = mapped_column(Integer, default=0)
     auto_renew: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -164,8 +164,8 @@ class Quote(Base):
     add_seats: Mapped[int] = mapped_column(Integer)
     seats_before: Mapped[int] = mapped_column(Integer)
     seats_after: Mapped[int] = mapped_column(Integer)
-    unit_price_minor: Mapped[int] = mapped_column(Integer)
-    amount_minor: Mapped[int] = mapped_column(Integer)
+    unit_price_minor: Mapped[int] = mapped_column(MinorUnits)
+    amount_minor: Mapped[int] = mapped_column(MinorUnits)
     currency: Mapped[str] = mapped_column(String(3))
     proration: Mapped[str] = mapped_column(String(16))
     term_start: Mapped[date] = mapped_column(Date)
@@ -197,7 +197,7 @@ class Invoice(Base):
     kind: Mapped[str] = mapped_column(String(16))  # seat_purchase | renewal
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     currency: Mapped[str] = mapped_column(String(3))
-    total_minor: Mapped[int] = mapped_column(Integer)
+    total_minor: Mapped[int] = mapped_column(MinorUnits)
     quote_id: Mapped[str | None] = mapped_column(ForeignKey("quotes.id"), nullable=True)
     issued_by: Mapped[str] = mapped_column(String(255))
 
@@ -219,12 +219,12 @@ class InvoiceLine(Base):
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
     description: Mapped[str] = mapped_column(String(255))
     quantity: Mapped[int] = mapped_column(Integer)
-    unit_price_minor: Mapped[int] = mapped_column(Integer)
+    unit_price_minor: Mapped[int] = mapped_column(MinorUnits)
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     months: Mapped[int | None] = mapped_column(Integer, nullable=True)
     days: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    amount_minor: Mapped[int] = mapped_column(Integer)
+    amount_minor: Mapped[int] = mapped_column(MinorUnits)
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
 

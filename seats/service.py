@@ -93,10 +93,12 @@ def renew_if_due(session: Session, org_id: str, now: datetime) -> int:
     return renewal.roll_over_if_due(session, lock_pool_row(session, org_id), now)
 
 
-def _ensure_active_term(session: Session, org_id: str, subject: str | None, now: datetime) -> None:
+def ensure_active_term(session: Session, org_id: str, subject: str | None, now: datetime) -> None:
+    """Activations need a running term: not before it starts, not after a term that does not
+    renew has ended (an auto-renewing one has been rolled over by lock_pool already)."""
     contract = session.get_one(Contract, org_id)
     end = term_end(contract.term_start)
-    if not contract.auto_renew and now.date() >= end:
+    if now.date() < contract.term_start or (not contract.auto_renew and now.date() >= end):
         raise NoActiveSubscription(term_end=end, subject=subject)
 
 
@@ -104,7 +106,7 @@ def claim_seat(
     session: Session, pool: SeatPool, *, actor: str, subject: str | None, now: datetime
 ) -> None:
     """The one function through which any user becomes seated. `pool` must be locked."""
-    _ensure_active_term(session, pool.org_id, subject, now)
+    ensure_active_term(session, pool.org_id, subject, now)
     before = SeatCounts.of(pool)
     pool.assign(subject)
     audit.record(session, pool, action="seat.claimed", actor=actor, subject=subject, before=before, now=now)
@@ -123,7 +125,9 @@ def release_seat(
 def reassign_seat(session: Session, pool: SeatPool, *, actor: str, source: str, target: str,
                   now: datetime) -> None:
     """Audits a seat moving between two users; `assigned` is unchanged, so it never needs a
-    free seat. The caller flips both users in the same transaction, under the pool lock."""
+    free seat, but it is an activation: it needs a running term. The caller flips both users
+    in the same transaction, under the pool lock."""
+    ensure_active_term(session, pool.org_id, target, now)
     audit.record(session, pool, action="seat.reassigned", actor=actor, subject=target,
                  before=SeatCounts.of(pool), now=now, detail=f"from {source}")
 
@@ -131,10 +135,11 @@ def reassign_seat(session: Session, pool: SeatPool, *, actor: str, source: str, 
 def record_refusal(
     session: Session, org_id: str, *, actor: str, subject: str | None, reason: str, now: datetime
 ) -> None:
-    """Audits a refused activation. Runs in its own transaction after the refused one
-    rolled back, so the refusal leaves a trace and nothing else. It takes the pool lock like
-    every other audited seat decision, so the org's audit ids commit in order."""
-    pool = lock_pool_row(session, org_id)
+    """Audits a refused activation. Runs in its own transaction after the refused one rolled
+    back, so the refusal leaves a trace and nothing of the refused request. It takes the pool
+    lock like every other audited seat decision (so the org's audit ids commit in order), and
+    with it a renewal that fell due, so the counts recorded are the real ones."""
+    pool = lock_pool(session, org_id, now)  # a due renewal commits here, with the refusal
     before = SeatCounts.of(pool)
     audit.record(
         session, pool, action="seat.refused", actor=actor, subject=subject, before=before,

@@ -7,7 +7,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -19,10 +19,13 @@ from app.migrate import upgrade
 from seats import service
 from seats.clock import utcnow
 
+os.environ.setdefault("SCIM_DEV", "1")  # servers and CLIs the tests start run in dev mode
 PG_URL = os.environ.get("SCIM_TEST_POSTGRES_URL", "")
 REQUIRE_PG = os.environ.get("SCIM_REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = utcnow().replace(microsecond=0)
+"""Tests that pass the clock explicitly use this; orgs' terms start well before it."""
+DEFAULT_TERM_START = (NOW - timedelta(days=60)).date()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -93,7 +96,7 @@ def make_org(database: Database) -> Callable[..., OrgRef]:
             seats=seats,
             unit_price_minor=price_minor,
             currency=currency,
-            term_start=term_start or utcnow().date(),
+            term_start=term_start or DEFAULT_TERM_START,
             minimum_seats=minimum_seats,
             auto_renew=auto_renew,
         )

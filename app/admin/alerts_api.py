@@ -3,21 +3,26 @@ and the webhook that receives every usage event.
 
 PUT replaces `threshold_percent` and `webhook_url` (both required). `webhook_secret` is
 write-only: absent keeps the stored one, a string of 16 to 255 characters replaces it, null
-clears it. A webhook URL always needs a secret, since every delivery is signed. GET says
-only whether a secret is set. The schemas live here, not in schemas.py, because nothing
-else uses them; their class names are unique, as the OpenAPI generator needs."""
+clears it. A webhook URL always needs a secret, since every delivery is signed; a URL whose
+host is a literal IP address must be a public one (unless SCIM_WEBHOOK_ALLOW_PRIVATE=1),
+while host names are checked at each delivery (app.delivery). GET says only whether a secret
+is set. The schemas live here, not in schemas.py, because nothing else uses them; their class
+names are unique, as the OpenAPI generator needs."""
 from __future__ import annotations
 
+import ipaddress
+import socket
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Response, g
+from flask import Response, current_app, g
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.admin.auth import require_role
 from app.admin.blueprint import bp, db, json_body, json_response
 from app.admin.problems import Problem
 from app.admin.schemas import load
+from app.delivery import IpAddress, is_public
 from seats import events
 from seats.models import AlertSettings
 
@@ -38,6 +43,25 @@ def _check_url(value: str) -> None:
         raise ValidationError("Must be an http or https URL with a host.")
     if parts.username is not None or parts.password is not None:
         raise ValidationError("Must not contain credentials; use webhook_secret.")
+    address = _literal_address(hostname)
+    if address is not None and not is_public(address) \
+            and not current_app.extensions["settings"].webhook_allow_private:
+        raise ValidationError("Must not be a loopback, private, link-local, multicast or "
+                              "otherwise non-public address.")
+
+
+def _literal_address(hostname: str) -> IpAddress | None:
+    """The address a host written as an IP address stands for, in any form a resolver reads
+    (`127.0.0.1`, `::1`, and for IPv4 also `2130706433`, `0x7f000001`, `0177.1`); None for a
+    host name, which app.delivery checks when it sends (names resolve differently later)."""
+    try:
+        return ipaddress.ip_address(hostname)
+    except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(hostname))
+    except (OSError, ValueError):
+        return None
 
 
 class AlertSettingsUpdateSchema(Schema):

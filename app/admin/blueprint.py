@@ -6,9 +6,11 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
+from app import json_input
 from app.admin.auth import authenticate_admin
 from app.admin.problems import Problem, from_domain, problem_response
 from scim.errors import ScimError
+from scim.text import UnstorableText
 from seats.errors import SeatsError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/v1")
@@ -28,7 +30,10 @@ def db() -> Any:
 
 
 def json_body() -> dict[str, Any]:
-    body = request.get_json(force=True, silent=True)
+    try:
+        body = json_input.loads(request.get_data())
+    except (json_input.BadJson, UnstorableText) as exc:
+        raise Problem(400, "INVALID_BODY", str(exc)) from exc
     if not isinstance(body, dict):
         raise Problem(400, "INVALID_BODY", "the request body must be a JSON object")
     return body

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -152,8 +153,23 @@ class UserPageSchema(Schema):
     next_cursor = Cursor(allow_none=True, metadata={"description": "Null on the last page."})
 
 
+MAX_ID = 2_147_483_647
+"""The largest value of an Integer column (audit_events.id): PostgreSQL refuses a bigger one."""
+
+
+class DigitsInteger(fields.Integer):
+    """A non-negative integer written in ASCII digits only: int() also reads "٣", "1_000"
+    and " 7 ", which no client means."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None,
+                     **kwargs: Any) -> int:
+        if isinstance(value, str) and not re.fullmatch(r"[0-9]{1,18}", value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class AuditQuerySchema(PageQuerySchema):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0),
+    after = DigitsInteger(load_default=0, validate=validate.Range(min=0, max=MAX_ID),
                            metadata={"description": "Only entries with a greater id."})
     action = fields.String(validate=validate.Length(min=1, max=64),
                            metadata={"example": "seat.refused"})

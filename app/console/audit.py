@@ -1,13 +1,16 @@
 """The org's audit log, newest first, a page at a time, filtered by event type."""
 from __future__ import annotations
 
-from flask import g, render_template, request
+import re
+
+from flask import abort, g, render_template, request
 from sqlalchemy import Select, select
 
 from app.console.blueprint import bp, db
 from seats.models import AuditEvent
 
 PAGE_SIZE = 50
+MAX_ID = 2_147_483_647  # audit_events.id is an Integer column
 
 
 def _entries(org_id: str, action: str, before: int | None) -> Select[tuple[AuditEvent]]:
@@ -22,11 +25,21 @@ def _entries(org_id: str, action: str, before: int | None) -> Select[tuple[Audit
     return stmt
 
 
+def _before(raw: str) -> int | None:
+    """Absent or empty is the first page; anything but ASCII digits within the id column's
+    range is a 400 page (`'²'.isdigit()` is true, and PostgreSQL refuses an out-of-range
+    integer), never a 500."""
+    if not raw:
+        return None
+    if not re.fullmatch(r"[0-9]{1,18}", raw) or int(raw) > MAX_ID:
+        abort(400, "`before` must be an audit entry id, a whole number.")
+    return int(raw)
+
+
 @bp.get("/audit")
 def audit() -> str:
     action = request.args.get("action", "")[:64]
-    raw_before = request.args.get("before", "")
-    before = int(raw_before) if raw_before.isdigit() else None
+    before = _before(request.args.get("before", ""))
     with db().transaction(write=False) as session:
         rows = list(session.scalars(_entries(g.org_id, action, before)))
         actions = list(session.scalars(

@@ -2,7 +2,9 @@
 inactive one (scim.directory.reassign_seat, the admin API's use case) after a confirmation."""
 from __future__ import annotations
 
-from flask import Response, flash, g, redirect, render_template, request, url_for
+import re
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import Select, select
 
 from app.admin.seats_api import MANAGERS
@@ -14,13 +16,19 @@ from seats.clock import utcnow
 from seats.errors import ReassignmentRefused
 
 PAGE_SIZE = 50
+MAX_PAGE = 1_000_000
+"""Far past any org's last page; a bound so OFFSET stays a small integer on both databases."""
 SEAT_STATES = {"held": True, "none": False}
 """A seat is held exactly by an active user (spec, "Words")."""
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return max(int(raw), 1) if raw.isdigit() else 1
+    """ASCII digits only (`'²'.isdigit()` is true, yet int() refuses it), and bounded: an
+    unusable page number is a 400 page, never a 500."""
+    raw = request.args.get("page", "") or "1"
+    if not re.fullmatch(r"[0-9]{1,18}", raw) or not 1 <= int(raw) <= MAX_PAGE:
+        abort(400, f"The page number must be a whole number from 1 to {MAX_PAGE}.")
+    return int(raw)
 
 
 def _users(org_id: str, *, seat: str, search: str) -> Select[tuple[UserRow]]:

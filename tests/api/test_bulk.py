@@ -398,9 +398,9 @@ def _raw(scim: Scim, body: bytes) -> Any:
 
 def _padded(size: int) -> bytes:
     """A bulk request of exactly `size` bytes creating one user."""
-    body = bulk_body(post_user("p", "padded", displayName=""))
+    body = bulk_body(post_user("p", "padded", title=""))
     empty = len(json.dumps(body).encode())
-    body["Operations"][0]["data"]["displayName"] = "x" * (size - empty)
+    body["Operations"][0]["data"]["title"] = "x" * (size - empty)
     return json.dumps(body).encode()
 
 

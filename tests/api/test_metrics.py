@@ -11,6 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
 from app.db import Database
+from app.factory import create_app
+from app.settings import Settings
 from seats import events, service
 from seats.models import OutboxEvent
 from tests.conftest import NOW
@@ -123,3 +125,17 @@ def test_outbox_backlog_gauges_follow_the_table(
             update(OutboxEvent).where(OutboxEvent.org_id == scim.org_id).values(delivered_at=NOW)
         )
     assert value(scrape(app), "scim_seats_outbox_pending") == before
+
+
+def test_outside_development_metrics_need_the_token(database_url: str) -> None:
+    secret = "s" * 40
+    closed = create_app(Settings(database_url=database_url, secret_key=secret, dev_mode=False))
+    assert closed.test_client().get("/metrics").status_code == 404
+    guarded = create_app(Settings(database_url=database_url, secret_key=secret, dev_mode=False,
+                                  metrics_token="scrape-me"))
+    client = guarded.test_client()
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer scrape-me"}).status_code == 200
+    for app in (closed, guarded):
+        app.extensions["db"].dispose()

@@ -142,8 +142,8 @@ def test_writes_are_audited_as_the_oauth_client(
 
 
 def test_ttl_comes_from_the_environment() -> None:
-    assert Settings.from_env({}).oauth_token_ttl_seconds == 3600
-    assert Settings.from_env({"SCIM_OAUTH_TOKEN_TTL": "600"}).oauth_token_ttl_seconds == 600
+    assert Settings.from_env({"SCIM_DEV": "1"}).oauth_token_ttl_seconds == 3600
+    assert Settings.from_env({"SCIM_DEV": "1", "SCIM_OAUTH_TOKEN_TTL": "600"}).oauth_token_ttl_seconds == 600
 
 
 # --- refused token requests -----------------------------------------------------------------

@@ -277,3 +277,38 @@ def test_a_purchase_emits_purchased_and_invoice_events_and_a_refusal_none(
             OutboxEvent.org_id == owner.org_id, OutboxEvent.event_type == "seats.purchased")).one()
     assert (payload["seats_added"], payload["total_before"], payload["total_after"]) == (1, 5, 6)
     assert payload["invoice_number"] == "INV-000001"
+
+
+def test_large_amounts_fit_in_minor_units(make_admin: Callable[..., Admin]) -> None:
+    """IDR has 2 minor digits: USD 300-ish a seat is 480,000,000 minor units, and five of them
+    for a year pass 2³¹ (PostgreSQL's INTEGER) — money columns are 64-bit."""
+    admin = make_admin(currency="IDR", price_minor=480_000_000)
+    offer = quote(admin, 5)
+    assert offer["amount_minor"] == 5 * 480_000_000 * offer["remaining_months"] // 12
+    assert buy(admin, offer["id"], "big").status_code == 201
+
+
+def test_a_term_that_has_not_started_refuses_quotes_and_activations(
+    make_admin: Callable[..., Admin], database: Database
+) -> None:
+    admin = make_admin(term_start=utcnow().date() + timedelta(days=10))
+    before = books(database, admin.org_id)
+    assert_problem(admin.post("/seats/quotes", {"add_seats": 1}), 403, "NO_ACTIVE_SUBSCRIPTION")
+    response = admin.scim.post("/Users", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                                          "userName": "early"})
+    assert response.status_code == 403
+    assert response.get_json()["detail"].startswith("NO_ACTIVE_SUBSCRIPTION:")
+    after = books(database, admin.org_id)
+    assert (after.total, after.assigned, after.invoices) == (before.total, before.assigned, before.invoices)
+
+
+def test_reassignment_needs_a_running_term(make_admin: Callable[..., Admin], database: Database) -> None:
+    admin = make_admin(seats=1, role="admin", auto_renew=False)
+    a = admin.scim.create("a")
+    b = admin.scim.create("b", active=False)
+    with database.transaction() as session:
+        session.get_one(Contract, admin.org_id).term_start = date(2020, 1, 1)
+    before = snapshot(database, admin.org_id)
+    response = admin.post("/seats/reassignments", {"from_user_id": a["id"], "to_user_id": b["id"]})
+    assert_problem(response, 403, "NO_ACTIVE_SUBSCRIPTION")
+    assert snapshot(database, admin.org_id) == before

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+import pytest
+
 from app.db import Database
 from seats.models import Contract
 from tests.support import (
@@ -225,3 +227,33 @@ def test_patch_remove_active_unassigns_it_and_frees_the_seat(make_scim: Callable
     assert "active" not in response.get_json()
     assert snapshot(database, scim.org_id).assigned == 0
     assert_seat_invariant(database, scim.org_id)
+
+
+@pytest.mark.parametrize("key", ["active ", "ACTIVE\\t", "urn:ietf:params:scim:schemas:core:2.0:User:active\\n"])
+def test_patch_value_keys_with_stray_whitespace_still_take_the_seat_lock(
+    make_scim: Callable[..., Scim], database: Database, key: str
+) -> None:
+    """The PATCH engine strips keys; the lock decision must see them the same way."""
+    scim = make_scim(seats=1)
+    user = scim.create("spacey")
+    body = patch_body({"op": "replace", "value": {key.encode().decode("unicode_escape"): False}})
+    response = scim.patch(f"/Users/{user['id']}", body)
+    assert response.status_code == 200, response.get_json()
+    assert snapshot(database, scim.org_id).assigned == 0
+    assert_seat_invariant(database, scim.org_id)
+
+
+def test_a_refusal_after_term_end_records_the_renewed_counts(
+    make_scim: Callable[..., Scim], database: Database
+) -> None:
+    scim = make_scim(seats=10)
+    for i in range(5):
+        scim.create(f"u{i}")
+    with database.transaction() as session:
+        session.get_one(Contract, scim.org_id).term_start = date(2024, 1, 1)
+    response = scim.post("/Users", user_body("newcomer"))
+    assert response.status_code == 403  # renewed at the 5 seats in use: none free
+    state = snapshot(database, scim.org_id)
+    assert (state.total, state.assigned) == (5, 5)
+    assert state.audit[-1][0] == "seat.refused"
+    assert "term.renewed" in [action for action, _ in state.audit]

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -63,7 +63,8 @@ class Idp:
     alg: str = "RS256"
     kid: str = "idp-key-1"
     issuer: str = "https://idp.example.com/"
-    audience: str = "scim-seats-client"
+    # Each org registers its own client at the IdP: one audience per org.
+    audience: str = field(default_factory=lambda: f"scim-seats-{uuid.uuid4().hex[:8]}")
     declare_alg: bool = True
 
     def claims(self, **overrides: Any) -> dict[str, Any]:
@@ -386,17 +387,20 @@ def test_a_key_without_alg_verifies_only_its_default_algorithm(make_sso: Callabl
 
 def test_a_token_without_kid_is_accepted_only_from_a_single_key_set(make_sso: Callable[..., SsoOrg], database: Database) -> None:
     idp = Idp()
-    without_kid = lambda email: jwt.encode(idp.claims(email=email), idp.key, algorithm="RS256")  # noqa: E731
+    same_key_other_client = replace(idp, audience=f"other-{idp.audience}")
+    without_kid = lambda provider, email: jwt.encode(  # noqa: E731
+        provider.claims(email=email), provider.key, algorithm="RS256")
     single = make_sso(seats=2, idp=idp)
     other_key = Idp(key=_ec_key("P-256"), alg="ES256", kid="idp-key-2").jwks()["keys"]
-    several = make_sso(seats=2, idp=idp, jwks={"keys": idp.jwks()["keys"] + other_key})
+    several = make_sso(seats=2, idp=same_key_other_client,
+                       jwks={"keys": idp.jwks()["keys"] + other_key})
     before = snapshot(database, several.org_id)
 
-    assert single.sign_in(without_kid("solo@example.com")).status_code == 200
-    _assert_denied(several.sign_in(without_kid("solo@example.com")), 401, "invalid_token",
-                   "names no key (kid)")
+    assert single.sign_in(without_kid(idp, "solo@example.com")).status_code == 200
+    _assert_denied(several.sign_in(without_kid(same_key_other_client, "solo@example.com")), 401,
+                   "invalid_token", "names no key (kid)")
     _assert_unchanged(before, snapshot(database, several.org_id))
-    assert several.sign_in(idp.token(email="solo@example.com")).status_code == 200
+    assert several.sign_in(same_key_other_client.token(email="solo@example.com")).status_code == 200
 
 
 # --- keys from a JWKS URL -------------------------------------------------------------------

