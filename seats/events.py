@@ -7,7 +7,8 @@ ISO 8601 UTC times. `emit` adds `org_id` and `org_slug`; the delivered envelope 
 id, type and creation time. Never secrets, never user names or e-mails (a webhook receiver
 is outside the org's directory). Suggested fields for the commerce events:
 `seats.purchased` {seats_added, total_before, total_after, invoice_id, invoice_number,
-purchased_by}; `invoice.issued` {invoice_id, invoice_number, kind, currency, total_minor}.
+purchased_by (the actor's kind, e.g. "admin", never who)}; `invoice.issued` {invoice_id,
+invoice_number, kind, currency, total_minor}.
 """
 from __future__ import annotations
 
