@@ -3,12 +3,14 @@ a refused request must leave untouched."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from app.db import Database
+from scim.schemas import USER, USER_SCHEMA
 from scim.tables import UserRow, UserValueRow
 from seats.models import AuditEvent, SeatPool
 
@@ -172,3 +174,44 @@ def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
     assert body["status"] == status and body["code"] == code
     assert body["type"] and body["title"] and body["detail"]
     return body
+
+
+FILTER_T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+MULTI_VALUED = [a.name for a in USER.attributes if a.multi_valued]
+
+
+def user_row(
+    org_id: str,
+    resource: dict[str, Any],
+    *,
+    created: datetime = FILTER_T0,
+    modified: datetime | None = None,
+) -> UserRow:
+    """A user stored the way the directory stores one: the resource in `data`, the indexed
+    columns beside it and one value row per element of a multi-valued attribute."""
+    row = UserRow(
+        org_id=org_id,
+        user_name=resource["userName"],
+        user_name_norm=resource["userName"].lower(),
+        external_id=resource.get("externalId"),
+        active=resource.get("active", True),
+        data={"schemas": [USER_SCHEMA], **resource},
+        created_at=created,
+        last_modified_at=modified or created,
+    )
+    for attribute in MULTI_VALUED:
+        for element in resource.get(attribute, []):
+            value = element.get("value")
+            row.values.append(
+                UserValueRow(
+                    org_id=org_id,
+                    attribute=attribute,
+                    value=value,
+                    value_norm=value.lower() if value is not None else None,
+                    type=element.get("type"),
+                    primary=element.get("primary", False),
+                    display=element.get("display"),
+                    data=element,
+                )
+            )
+    return row

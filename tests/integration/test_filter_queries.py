@@ -4,53 +4,20 @@ differ between the two, so each case runs against the migrated schema of both.""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.db import Database
-from scim import schemas
 from scim.errors import ScimError
 from scim.filters import compile_user_filter
-from scim.tables import UserRow, UserValueRow
+from scim.tables import UserRow
 from tests.conftest import OrgRef
+from tests.support import FILTER_T0 as T0
+from tests.support import user_row
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
-MULTI_VALUED = [a.name for a in schemas.USER.attributes if a.multi_valued]
 EVERYONE = {"Alice", "bob", "carol", "dave", "erin"}
-
-
-def user_row(org_id: str, resource: dict[str, Any], modified: datetime) -> UserRow:
-    """A user stored the way the directory stores one: the resource in `data`, the indexed
-    columns beside it and one value row per element of a multi-valued attribute."""
-    row = UserRow(
-        org_id=org_id,
-        user_name=resource["userName"],
-        user_name_norm=resource["userName"].lower(),
-        external_id=resource.get("externalId"),
-        active=resource.get("active", True),
-        data={"schemas": [schemas.USER_SCHEMA], **resource},
-        created_at=T0,
-        last_modified_at=modified,
-    )
-    for attribute in MULTI_VALUED:
-        for element in resource.get(attribute, []):
-            value = element.get("value")
-            row.values.append(
-                UserValueRow(
-                    org_id=org_id,
-                    attribute=attribute,
-                    value=value,
-                    value_norm=value.lower() if value is not None else None,
-                    type=element.get("type"),
-                    primary=element.get("primary", False),
-                    display=element.get("display"),
-                    data=element,
-                )
-            )
-    return row
 
 
 def seed(database: Database, org_id: str) -> None:
@@ -85,7 +52,8 @@ def seed(database: Database, org_id: str) -> None:
         ({"userName": "erin", "externalId": "EXT-E"}, T0),
     ]
     with database.transaction() as session:
-        session.add_all(user_row(org_id, resource, modified) for resource, modified in users)
+        session.add_all(user_row(org_id, resource, created=T0, modified=modified)
+                        for resource, modified in users)
 
 
 def matches(database: Database, org_id: str, filter_text: str) -> set[str]:

@@ -5,8 +5,7 @@ assertions name the full set of matching users rather than "some rows came back"
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,55 +13,17 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.orm import Session
 
-from scim import schemas
 from scim.errors import ScimError
 from scim.filters import USER_TARGET, FilterTarget, compile_filter, compile_user_filter
 from scim.schemas import Attribute, Schema
-from scim.tables import UserRow, UserValueRow
+from scim.tables import UserRow
 from seats.base import Base
+from tests.support import FILTER_T0 as T0
+from tests.support import user_row
 from seats.models import Org
 
 ORG_ID = "00000000-0000-0000-0000-00000000000a"
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
-MULTI_VALUED = [a.name for a in schemas.USER.attributes if a.multi_valued]
 EVERYONE = {"Alice", "bob", "carol", "dave", "erin", "frank"}
-
-
-def user_row(
-    org_id: str,
-    resource: dict[str, Any],
-    *,
-    created: datetime = T0,
-    modified: datetime | None = None,
-) -> UserRow:
-    """A user stored the way the directory stores one: the resource in `data`, the indexed
-    columns beside it and one value row per element of a multi-valued attribute."""
-    row = UserRow(
-        org_id=org_id,
-        user_name=resource["userName"],
-        user_name_norm=resource["userName"].lower(),
-        external_id=resource.get("externalId"),
-        active=resource.get("active", True),
-        data={"schemas": [schemas.USER_SCHEMA], **resource},
-        created_at=created,
-        last_modified_at=modified or created,
-    )
-    for attribute in MULTI_VALUED:
-        for element in resource.get(attribute, []):
-            value = element.get("value")
-            row.values.append(
-                UserValueRow(
-                    org_id=org_id,
-                    attribute=attribute,
-                    value=value,
-                    value_norm=value.lower() if value is not None else None,
-                    type=element.get("type"),
-                    primary=element.get("primary", False),
-                    display=element.get("display"),
-                    data=element,
-                )
-            )
-    return row
 
 
 def directory(org_id: str) -> list[UserRow]:
