@@ -124,8 +124,9 @@ def seats(slug: str) -> None:
 @click.argument("slug")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--sub", default="owner@localhost", show_default=True, help="The admin's identity.")
-@click.option("--ttl", type=click.IntRange(min=1), default=3600, show_default=True,
-              help="Lifetime in seconds.")
+@click.option("--ttl", type=click.IntRange(min=1, max=7 * 86_400), default=3600,
+              show_default=True,
+              help="Lifetime in seconds, at most 7 days: admin tokens cannot be revoked early.")
 @_one_line_errors
 def admin_token(slug: str, role: str, sub: str, ttl: int) -> None:
     """Print an admin API token (a JWT signed with SCIM_SECRET_KEY) for the org."""
@@ -233,7 +234,8 @@ def revoke_client(client_id: str) -> None:
 @click.argument("slug")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--sub", default="owner@localhost", show_default=True, help="The admin's identity.")
-@click.option("--ttl", type=click.IntRange(min=1), default=int(CONSOLE_LINK_TTL.total_seconds()),
+@click.option("--ttl", type=click.IntRange(min=1, max=86_400),
+              default=int(CONSOLE_LINK_TTL.total_seconds()),
               show_default=True, help="Seconds until the unused link expires.")
 @_one_line_errors
 def console_link(slug: str, role: str, sub: str, ttl: int) -> None:

@@ -62,3 +62,11 @@ def test_demo_is_idempotent_and_prints_a_fresh_token(run) -> None:
     token = lambda out: next(l for l in out.splitlines() if "token:" in l).split()[-1]  # noqa: E731
     assert token(first.output) != token(second.output)
     assert run("seats", slug).output.strip() == "total 5 / assigned 0 / free 5"
+
+
+def test_admin_tokens_and_console_links_have_a_bounded_lifetime(run) -> None:
+    slug = f"ttl-{uuid.uuid4().hex[:8]}"
+    assert run("create-org", slug, "--seats", "1").exit_code == 0
+    assert run("admin-token", slug, "--role", "viewer", "--ttl", str(7 * 86_400)).exit_code == 0
+    assert run("admin-token", slug, "--role", "viewer", "--ttl", str(7 * 86_400 + 1)).exit_code == 2
+    assert run("console-link", slug, "--role", "viewer", "--ttl", "86401").exit_code == 2
