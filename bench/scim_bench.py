@@ -238,11 +238,11 @@ def _insert_batch_core(
 ) -> list[tuple[str, str]]:
     """Same rows as `create_user`, ~10x faster: each document goes through the app's own
     validation (`user_input`) and derivation of index columns and value rows
-    (`directory._store_user`, "the one place" that does it) on a transient UserRow, and the
+    (`directory.store_user`, "the one place" that does it) on a transient UserRow, and the
     resulting rows are inserted with two Core executemany statements. The pool's `assigned`
     is raised under the pool lock, so assigned = active users still holds; what is skipped
     is the per-user `seat.claimed` audit row, which no benchmarked request reads."""
-    from scim.directory import _store_user
+    from scim.directory import store_user
     from scim.resources import user_input
     from scim.tables import UserRow, UserValueRow
     from seats import service
@@ -255,7 +255,7 @@ def _insert_batch_core(
         data = user_input(doc)
         data.document.setdefault("active", True)
         row = UserRow(id=new_id(), org_id=org_id, active=False, created_at=now, version=0)
-        _store_user(row, data, now)
+        store_user(row, data, now)
         users.append(_column_values(row))
         for value_row in row.values:
             value = _column_values(value_row)

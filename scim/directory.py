@@ -105,8 +105,10 @@ def _multi_valued_part(document: dict[str, Any]) -> dict[str, Any]:
     return {a.name: document.get(a.name) for a in USER.attributes if a.multi_valued}
 
 
-def _store_user(row: UserRow, data: UserInput, now: datetime) -> None:
-    """The one place that derives the index columns and value rows from the document."""
+def store_user(row: UserRow, data: UserInput, now: datetime) -> None:
+    """The one place that derives the index columns and value rows from the document. It
+    claims no seat: callers flip `active` through _change_activity first (bulk loaders that
+    build rows directly, like the benchmark, keep the pool count themselves)."""
     document = data.document
     if row.data is None or _multi_valued_part(row.data) != _multi_valued_part(document):
         row.values = _value_rows(row.org_id, document)
@@ -150,7 +152,7 @@ def create_user(session: Session, raw: Any, ctx: WriteContext) -> UserRow:
     _ensure_unique_user_name(session, ctx.org_id, data.user_name)
     row = UserRow(id=new_id(), org_id=ctx.org_id, active=False, created_at=ctx.now, version=0)
     _change_activity(session, pool, row, bool(data.document["active"]), ctx)
-    _store_user(row, data, ctx.now)
+    store_user(row, data, ctx.now)
     session.add(row)
     _flush(session, data.user_name)
     return row
@@ -164,7 +166,7 @@ def replace_user(session: Session, user_id: str, raw: Any, ctx: WriteContext) ->
     data.document.setdefault("active", row.active)
     _ensure_unique_user_name(session, ctx.org_id, data.user_name, except_id=row.id)
     _change_activity(session, pool, row, bool(data.document["active"]), ctx)
-    _store_user(row, data, ctx.now)
+    store_user(row, data, ctx.now)
     _flush(session, data.user_name)
     return row
 
@@ -190,7 +192,7 @@ def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> 
     if data.user_name.lower() != row.user_name_norm:
         _ensure_unique_user_name(session, ctx.org_id, data.user_name, except_id=row.id)
     _change_activity(session, pool, row, bool(data.document.get("active", False)), ctx)
-    _store_user(row, data, ctx.now)
+    store_user(row, data, ctx.now)
     _flush(session, data.user_name)
     return row
 
@@ -223,6 +225,6 @@ def reassign_seat(session: Session, from_user_id: str, to_user_id: str,
     service.reassign_seat(session, pool, actor=ctx.actor, source=_subject(source),
                           target=_subject(target), now=ctx.now)
     for row, active in ((source, False), (target, True)):
-        _store_user(row, UserInput({**row.data, "active": active}, None), ctx.now)
+        store_user(row, UserInput({**row.data, "active": active}, None), ctx.now)
     session.flush()
     return source, target
