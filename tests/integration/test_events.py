@@ -225,4 +225,4 @@ def test_a_missed_renewal_notice_is_superseded_not_sent_late(
     assert outbox(database, org.id)[-1][1]["renewal_seats"] is None
     with database.transaction(write=False) as session:
         assert org.id in events.renewal_candidates(session, datetime(2026, 12, 20, tzinfo=NOW.tzinfo))
-        assert org.id not in events.renewal_candidates(session, NOW)
+        assert org.id not in events.renewal_candidates(session, datetime(2026, 11, 15, tzinfo=NOW.tzinfo))
