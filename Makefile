@@ -38,8 +38,11 @@ run: $(STAMP)
 browser:
 	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
+# The date-sensitive tests first, at leap days, month, year and term ends
+# (tests/date_matrix.py), then the whole suite at today's date.
 test: $(TEST_STAMP) browser
 	$(BIN)/lint-imports
+	$(BIN)/python -m tests.date_matrix -n 2 $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 # scim2-tester plus the Okta and Entra request flows against a scratch server (conformance/).

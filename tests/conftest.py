@@ -18,14 +18,18 @@ from app.db import Database
 from app.migrate import upgrade
 from seats import service
 from seats.clock import utcnow
+from tests.clock import term_start_override, travel_if_asked
 
 os.environ.setdefault("SCIM_DEV", "1")  # servers and CLIs the tests start run in dev mode
 PG_URL = os.environ.get("SCIM_TEST_POSTGRES_URL", "")
 REQUIRE_PG = os.environ.get("SCIM_REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+travel_if_asked()
 NOW = utcnow().replace(microsecond=0)
 """Tests that pass the clock explicitly use this; orgs' terms start well before it."""
-DEFAULT_TERM_START = (NOW - timedelta(days=60)).date()
+MID_TERM_START = (NOW - timedelta(days=60)).date()
+"""For tests that need the term to run on for days after NOW in every date scenario."""
+DEFAULT_TERM_START = term_start_override() or MID_TERM_START
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-SCIM_SEATS = Path(sys.executable).with_name("scim-seats")
+from tests.clock import scim_seats_command
 
 
 def free_port() -> int:
@@ -29,7 +28,7 @@ def live_server(database_url: str, workers: int = 2, log_path: Path | None = Non
     env = {**os.environ, "SCIM_DATABASE_URL": database_url, "SCIM_BASE_URL": f"http://127.0.0.1:{port}"}
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL
     process = subprocess.Popen(
-        [str(SCIM_SEATS), "serve", "--port", str(port), "--workers", str(workers)],
+        [*scim_seats_command(), "serve", "--port", str(port), "--workers", str(workers)],
         env=env, stdout=log, stderr=log,
     )
     base = f"http://127.0.0.1:{port}"

@@ -27,6 +27,9 @@ from tests.api.admin_support import local_claims, signed
 from tests.conftest import OrgRef
 from tests.support import assert_problem
 
+pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/date_matrix.py
+
+
 ISSUER = "https://idp.example.com/"
 AUDIENCE = "scim-seats-admin-api"
 PATH = "/admin/v1/scim-tokens"

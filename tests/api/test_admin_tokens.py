@@ -14,6 +14,9 @@ from seats.models import ScimToken
 from tests.api.admin_support import read, token_ids
 from tests.support import Admin, Scim, assert_problem, assert_scim_error
 
+pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/date_matrix.py
+
+
 TOKEN_FIELDS = {"id", "name", "created_at", "last_used_at", "revoked_at"}
 
 

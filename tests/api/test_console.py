@@ -23,6 +23,9 @@ from seats.clock import utcnow
 from seats.models import Invoice, Quote, ScimToken, SeatPool
 from tests.support import Admin, admin_token
 
+pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/date_matrix.py
+
+
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 KEY = "k" * 32
 

@@ -24,6 +24,8 @@ from seats.models import AuditEvent, OAuthClientRow
 from tests.conftest import NOW, OrgRef
 from tests.support import Scim, admin_token, assert_problem, assert_scim_error
 
+pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/date_matrix.py
+
 
 @dataclass(frozen=True)
 class Client:

@@ -17,6 +17,8 @@ from seats.money import round_half_up
 from seats.proration import prorate
 from tests.support import Admin, assert_problem, snapshot
 
+pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/date_matrix.py
+
 
 @dataclass(frozen=True)
 class Books:

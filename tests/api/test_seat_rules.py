@@ -18,6 +18,8 @@ from tests.support import (
     user_body,
 )
 
+pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/date_matrix.py
+
 
 def _fill(scim: Scim, seats: int) -> list[dict]:
     return [scim.create(f"seated{i}") for i in range(seats)]

@@ -33,6 +33,9 @@ from scim.signin import configure_provider
 from seats.models import AuditEvent, Org
 from tests.support import Scim, Snapshot, assert_seat_invariant, patch_body, snapshot
 
+pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/date_matrix.py
+
+
 SIGNIN_URL = "/sso/v1/orgs/{slug}/signin"
 
 

@@ -10,13 +10,14 @@ from datetime import date
 from fractions import Fraction
 from math import floor
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from seats.clock import utcnow
 from seats.models import Invoice, SeatPool
 from tests.browser.conftest import PHONE, Console
-from tests.live_server import SCIM_SEATS
+from tests.clock import scim_seats_command
 
 MakeConsole = Callable[..., Console]
 
@@ -52,7 +53,7 @@ def _state(console: Console) -> tuple[int, int]:
 def _cli_link(console: Console, role: str) -> str:
     env = {**os.environ, "SCIM_DATABASE_URL": console.settings.database_url,
            "SCIM_BASE_URL": console.base}
-    out = subprocess.run([str(SCIM_SEATS), "console-link", console.slug, "--role", role],
+    out = subprocess.run([*scim_seats_command(), "console-link", console.slug, "--role", role],
                          env=env, check=True, capture_output=True, text=True)
     return out.stdout.strip()
 
@@ -66,6 +67,7 @@ def _review(console: Console, new_total: int) -> None:
     page.wait_for_url(re.compile(r"/console/billing/quotes/"))
 
 
+@pytest.mark.date_sensitive  # the billing page prices the rest of the term
 def test_upgrade_flow_from_console_link_to_invoice(make_console: MakeConsole) -> None:
     today = utcnow().date()
     term_start = _months_ago(today, 2)

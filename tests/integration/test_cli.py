@@ -8,6 +8,8 @@ from click.testing import CliRunner
 
 from app.cli import main
 
+pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/date_matrix.py
+
 
 @pytest.fixture
 def run(database_url: str, monkeypatch: pytest.MonkeyPatch):

@@ -15,8 +15,10 @@ from app.factory import create_app
 from app.settings import Settings
 from seats import events, service
 from seats.models import AlertSettings, AuditEvent, OutboxEvent
-from tests.conftest import NOW, OrgRef
+from tests.conftest import MID_TERM_START, NOW, OrgRef
 from tests.support import Scim, assert_scim_error, user_body
+
+pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/date_matrix.py
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +153,7 @@ def test_the_org_threshold_replaces_the_default(
 def test_refusals_are_told_first_then_at_most_one_digest_a_day(
     make_org: Callable[..., OrgRef], database: Database
 ) -> None:
-    org = make_org(0)
+    org = make_org(0, term_start=MID_TERM_START)  # refusals over two days, all in one term
     refuse(database, org.id, NOW)
     refuse(database, org.id, NOW + timedelta(hours=1))
     refuse(database, org.id, NOW + timedelta(hours=23, minutes=59))
@@ -176,7 +178,7 @@ def test_refusals_are_told_first_then_at_most_one_digest_a_day(
 def test_a_digest_no_later_refusal_sends_is_emitted_by_the_sweep_once(
     make_org: Callable[..., OrgRef], database: Database
 ) -> None:
-    org = make_org(0)
+    org = make_org(0, term_start=MID_TERM_START)  # refusals over two days, all in one term
     refuse(database, org.id, NOW)
     refuse(database, org.id, NOW + timedelta(hours=2))
     day_later = NOW + timedelta(hours=24)
@@ -202,7 +204,7 @@ def test_renewal_notices_30_14_and_5_days_before_the_term_end_each_once(
     make_org: Callable[..., OrgRef], database: Database
 ) -> None:
     org = make_org(10, term_start=date(2026, 1, 1), minimum_seats=4)  # ends 2027-01-01
-    claim(database, org.id)
+    claim(database, org.id, datetime(2026, 6, 1, 9, tzinfo=NOW.tzinfo))
     assert renewal_notices(database, org, date(2026, 12, 1)) == []
     assert renewal_notices(database, org, date(2026, 12, 2)) == [30]
     assert renewal_notices(database, org, date(2026, 12, 2)) == [30]

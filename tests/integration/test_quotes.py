@@ -12,6 +12,9 @@ from seats.errors import QuoteUnusable
 from seats.models import SeatPool
 from tests.conftest import OrgRef
 
+pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/date_matrix.py
+
+
 START = date(2026, 1, 31)
 BOUNDARY = datetime(2026, 2, 28, tzinfo=timezone.utc)  # anchored on the 31st: 28 February
 

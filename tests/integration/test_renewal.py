@@ -3,10 +3,8 @@ operation after the end, and `renew-due` for idle orgs."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -17,8 +15,12 @@ from seats import service
 from seats.errors import NoSeatAvailable
 from seats.models import Contract, Invoice, SeatPool
 from seats.terms import term_end
-from tests.conftest import OrgRef
+from tests.clock import scim_seats_command
+from tests.conftest import NOW, OrgRef
 from tests.support import snapshot
+
+pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/date_matrix.py
+
 
 START = date(2025, 1, 1)
 END = term_end(START)
@@ -123,8 +125,8 @@ def test_a_contract_without_auto_renew_is_never_renewed(
 
 
 def _renew_due(database_url: str) -> subprocess.Popen[str]:
-    cli = Path(sys.executable).with_name("scim-seats")
-    return subprocess.Popen([str(cli), "renew-due"], env={"SCIM_DATABASE_URL": database_url, "SCIM_DEV": "1", "PATH": ""},
+    env = {"SCIM_DATABASE_URL": database_url, "SCIM_DEV": "1", "PATH": ""}
+    return subprocess.Popen([*scim_seats_command(), "renew-due"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -139,7 +141,7 @@ def test_edge_37_renew_due_run_twice_at_once_renews_once(
     contract, _ = _contract_and_pool(database, org)
     terms_due = 0
     start = date(2020, 6, 1)
-    while term_end(start) <= datetime.now(timezone.utc).date():
+    while term_end(start) <= NOW.date():
         start, terms_due = term_end(start), terms_due + 1
     assert contract.term_start == start
     assert len(invoices) == terms_due

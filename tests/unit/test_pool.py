@@ -8,6 +8,8 @@ from seats.models import SeatPool
 from seats.terms import add_months, term_end
 from datetime import date
 
+pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/date_matrix.py
+
 
 def test_assign_takes_a_free_seat() -> None:
     pool = SeatPool(org_id="o", total=2, assigned=1)

@@ -13,6 +13,8 @@ from seats.money import exponent, format_amount, round_half_up
 from seats.proration import months_elapsed, prorate
 from seats.terms import term_end
 
+pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/date_matrix.py
+
 
 def amount(policy: str, start: date, on: date, seats: int, price_minor: int) -> int:
     return round_half_up(seats * price_minor * prorate(policy, start, on).share)
