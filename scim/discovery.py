@@ -187,6 +187,7 @@ def schema_document(schema: Schema, base_url: str) -> dict[str, Any]:
         "schemas": [SCHEMA_SCHEMA],
         "id": schema.id,
         "name": schema.name,
+        "description": schema.description,
         "attributes": [a.to_dict() for a in schema.attributes if a is not schemas.META],
         "meta": _meta("Schema", f"{base_url}/Schemas/{schema.id}"),
     }
