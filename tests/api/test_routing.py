@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.scim_api import canonical_path
 from tests.api.test_groups_api import create_group
@@ -136,6 +138,20 @@ def test_ids_are_not_respelled(scim: Scim) -> None:
 )
 def test_canonical_path(path: str, canonical: str) -> None:
     assert canonical_path(path, ENDPOINTS) == canonical
+
+
+_SEGMENT = st.text(st.sampled_from("aAbBsSuU.-:%0"), min_size=1, max_size=8)
+
+
+@given(st.lists(_SEGMENT | st.sampled_from(["users", "Groups", "SCHEMAS"]), min_size=1,
+                max_size=4), st.integers(0, 2))
+def test_canonical_path_respells_only_the_endpoint(segments: list[str], slashes: int) -> None:
+    path = "/scim/v2/" + "/".join(segments) + "/" * slashes
+    canonical = canonical_path(path, ENDPOINTS)
+    assert canonical_path(canonical, ENDPOINTS) == canonical
+    first, *rest = canonical.removeprefix("/scim/v2/").split("/")
+    assert first == ENDPOINTS.get(segments[0].lower(), segments[0])
+    assert rest == segments[1:]
 
 
 # --- 404 and 405 are SCIM errors ----------------------------------------------------------
