@@ -69,9 +69,12 @@ def _endpoint_segments(rules: Iterable[str]) -> dict[str, str]:
     return segments
 
 
-@bp.record_once
 def _install_canonical_paths(state: BlueprintSetupState) -> None:
+    """With the blueprint, so every app serving /scim/v2 reads its paths leniently."""
     state.app.wsgi_app = CanonicalPaths(state.app)  # type: ignore[method-assign]
+
+
+bp.record_once(_install_canonical_paths)
 
 
 @bp.get("")

@@ -94,8 +94,8 @@ def _multi(
     extra: tuple[Attribute, ...] = (),
 ) -> Attribute:
     """A multi-valued complex attribute with the RFC's usual value/display/type/primary
-    (RFC 7643 §2.4), described in terms of `noun`, one element; `value` describes the value
-    sub-attribute, and an attribute without one (addresses) passes None."""
+    (RFC 7643 §2.4). `noun` names one element in the sub-attributes' descriptions; `value`
+    describes the value sub-attribute, None for an attribute without one (addresses)."""
     subs: list[Attribute] = []
     if value is not None:
         subs.append(Attribute("value", type=value_type, description=value))
@@ -113,21 +113,13 @@ def _multi(
                      sub_attributes=tuple(subs))
 
 
-@dataclass(frozen=True)
-class _LinkTexts:
-    """How the sub-attributes of a link attribute (a group's members, a user's groups) are
-    described: `target` is what the link points to, `type` what its type says."""
-
-    target: str
-    type: str
-
-
 def _links(name: str, *, types: tuple[str, ...], mutability: str, description: str,
-           texts: _LinkTexts) -> Attribute:
+           target: str, kinds: str) -> Attribute:
     """Links to other resources (a group's members, a user's groups), RFC 7643 §4.1.2/§4.2:
     `value` is the other resource's id (compared exactly, like `id`); `$ref`, and the
     `display` of a user's groups, are derived by the server from it, so clients never write
-    them. Members render no `display`: clients expect members back as they sent them."""
+    them. Members render no `display`: clients expect members back as they sent them.
+    `target` names what a link points to and `kinds` describes `type`, in the descriptions."""
     fixed = "readOnly" if mutability == "readOnly" else "immutable"
     return Attribute(
         name,
@@ -137,15 +129,15 @@ def _links(name: str, *, types: tuple[str, ...], mutability: str, description: s
         description=description,
         sub_attributes=(
             Attribute("value", case_exact=True, mutability=fixed,
-                      description=f"The id of the {texts.target}"),
+                      description=f"The id of the {target}"),
             Attribute(
                 "$ref", type="reference", reference_types=("User", "Group"), mutability=fixed,
-                description=f"The URI of the {texts.target}; the server derives it from value",
+                description=f"The URI of the {target}; the server derives it from value",
             ),
             Attribute("display", mutability="readOnly",
-                      description=f"The display name of the {texts.target}; read-only, "
+                      description=f"The display name of the {target}; read-only, "
                       "a value sent is ignored"),
-            Attribute("type", canonical_values=types, mutability=fixed, description=texts.type),
+            Attribute("type", canonical_values=types, mutability=fixed, description=kinds),
         ),
     )
 
@@ -263,8 +255,9 @@ USER = Schema(
             mutability="readOnly",
             description="Computed from group memberships, direct and through nested groups; "
             "never stored",
-            texts=_LinkTexts("group the user belongs to", "'direct' when the user is a member "
-                             "of the group itself, 'indirect' when through a nested group"),
+            target="group the user belongs to",
+            kinds="'direct' when the user is a member of the group itself, 'indirect' when "
+            "through a nested group",
         ),
         _multi("entitlements", "What the user is entitled to, as the organization names "
                "it", noun="entitlement", value="The name of an entitlement"),
@@ -282,7 +275,8 @@ MEMBERS = _links(
     types=("User", "Group"),
     mutability="readWrite",
     description="Users and groups of this group; members are added and removed whole",
-    texts=_LinkTexts("member user or group", "Whether the member is a 'User' or a 'Group'"),
+    target="member user or group",
+    kinds="Whether the member is a 'User' or a 'Group'",
 )
 
 GROUP = Schema(
