@@ -52,6 +52,13 @@ def _shown(resource_type: ResourceType) -> Projection:
     return projection(resource_type, args.get("attributes"), args.get("excludedAttributes"))
 
 
+def asks_for_attributes() -> bool:
+    """Whether the request names what to return: RFC 7644 §3.5.2 then requires a 200 with
+    the resource from a PATCH that could otherwise answer 204. `excludedAttributes` counts
+    too, since a client shaping the response evidently wants one."""
+    return any(name in request.args for name in ("attributes", "excludedAttributes"))
+
+
 def _links(session: Session, rows: Sequence[Any], shown: Projection) -> Links:
     """The computed links of `rows` (all of `shown`'s resource type), if they are shown."""
     kind = _KINDS[shown.resource_type.name]

@@ -5,14 +5,17 @@ response is built after the commit succeeded."""
 from __future__ import annotations
 
 from flask import Response, g, request
+from sqlalchemy.orm import Session
 
 from app.scim_api import bp
-from app.scim_endpoints import list_page, read_one, write_one
+from app.scim_endpoints import asks_for_attributes, list_page, read_one, write_one
 from app.scim_http import db, request_body, write_context
 from scim import groups
+from scim.directory import WriteContext
 from scim.listing import GROUPS, search_parameters
 from scim.resources import etag
 from scim.schemas import GROUP_TYPE
+from scim.tables import GroupRow
 
 
 @bp.post("/Groups")
@@ -48,10 +51,17 @@ def replace_group(group_id: str) -> Response:
 @bp.patch("/Groups/<group_id>")
 def patch_group(group_id: str) -> Response:
     """204 without a body (RFC 7644 §3.5.2 allows it, Entra and Okta expect it): sending a
-    large group back after every membership delta would cost more than the change."""
+    large group back after every membership delta would cost more than the change. A request
+    with `attributes` (or `excludedAttributes`) gets the 200 and resource §3.5.2 requires."""
     body = request_body()
+
+    def patch(session: Session, ctx: WriteContext) -> GroupRow:
+        return groups.patch_group(session, group_id, body, ctx)
+
+    if asks_for_attributes():
+        return write_one(GROUP_TYPE, patch)
     with db().transaction() as session:
-        row = groups.patch_group(session, group_id, body, write_context())
+        row = patch(session, write_context())
     return Response(status=204, headers={"ETag": etag(row.version)})
 
 

@@ -23,7 +23,7 @@ from scim.resources import etag
 BULK_REQUEST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 BULK_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
 _REFERENCE = "bulkId:"
-_PATH = re.compile(r"(?P<endpoint>/[^/]+)(?:/(?P<id>[^/]+))?")
+_PATH = re.compile(r"(?P<endpoint>/[^/?]+)(?:/(?P<id>[^/?]+))?/?")
 _SUPPORTED = "POST /Users or /Groups, or PUT, PATCH or DELETE /Users/{id} or /Groups/{id}"
 
 
@@ -95,6 +95,8 @@ _ACTIONS: dict[tuple[str, str], _Action] = {
     ("PATCH", "/Groups"): _Action(204, _changes(groups.patch_group)),
     ("DELETE", "/Groups"): _Action(204, _deletes(groups.delete_group)),
 }
+
+_ENDPOINTS = {endpoint.lower(): endpoint for _, endpoint in _ACTIONS}
 
 
 # --- the request --------------------------------------------------------------------------
@@ -187,9 +189,13 @@ def parse_request(body: Any, max_operations: int) -> BulkRequest:
 
 
 def _split_path(path: Any) -> tuple[str, str | None] | None:
-    """(endpoint, id or None) of a path such as /Users or /Groups/{id}; None if malformed."""
+    """(endpoint, id or None) of a path such as /Users or /Groups/{id}; None if malformed.
+    As lenient as the HTTP routes: the endpoint in any letter case, a trailing slash."""
     match = _PATH.fullmatch(path) if isinstance(path, str) else None
-    return None if match is None else (match["endpoint"], match["id"])
+    if match is None:
+        return None
+    endpoint = _ENDPOINTS.get(match["endpoint"].lower(), match["endpoint"])
+    return endpoint, match["id"]
 
 
 def _path_id(path: Any) -> str | None:
@@ -298,6 +304,13 @@ class _Target:
 
 
 def _target(operation: Operation) -> _Target:
+    if isinstance(operation.path, str) and "?" in operation.path:
+        # RFC 7644 §3.7: `path` is the resource's path. A result carries no resource body,
+        # so `attributes` there could only be ignored, and a silent ignore reads as honoured.
+        raise invalid_syntax(
+            f"{operation.path} has a query; a bulk operation's path takes none. Results "
+            "carry no resource: GET the result's location with attributes for it"
+        )
     method = operation.method.upper() if isinstance(operation.method, str) else None
     parts = _split_path(operation.path)
     action = None if method is None or parts is None else _ACTIONS.get((method, parts[0]))

@@ -160,7 +160,9 @@ def resource_type_documents(base_url: str) -> list[dict[str, Any]]:
 
 
 def find_resource_type(name: str) -> ResourceType:
-    found = next((r for r in _registry() if r.name == name), None)
+    """Case-insensitive, like find_schema and the endpoints (`/resourcetypes/user`)."""
+    lowered = name.lower()
+    found = next((r for r in _registry() if r.name.lower() == lowered), None)
     if found is None:
         raise not_found(f"no resource type {name!r}; GET /ResourceTypes lists them")
     return found
@@ -185,6 +187,7 @@ def schema_document(schema: Schema, base_url: str) -> dict[str, Any]:
         "schemas": [SCHEMA_SCHEMA],
         "id": schema.id,
         "name": schema.name,
+        "description": schema.description,
         "attributes": [a.to_dict() for a in schema.attributes if a is not schemas.META],
         "meta": _meta("Schema", f"{base_url}/Schemas/{schema.id}"),
     }

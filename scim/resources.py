@@ -2,6 +2,7 @@
 built from the attribute table in schemas.py), and the rendered resource with its meta."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,7 +11,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema as MarshmallowSchema, ValidationError, fields, validate
 
-from scim.errors import invalid_value
+from scim.errors import invalid_path, invalid_value
 from scim.text import UnstorableText, check_document
 from scim.schemas import (
     GROUP_TYPE,
@@ -351,11 +352,27 @@ def _paths(resource_type: ResourceType, names: list[str]) -> frozenset[str]:
     return frozenset(paths)
 
 
+_NOT_A_NAME = re.compile(r'[\[\]"\s]')
+"""What no attribute name contains (RFC 7643 §2.1 ATTRNAME, RFC 7644 §3.10 attrPath) but a
+value filter (`emails[type eq "work"]`) or a filter expression does."""
+
+
 def _names(names: Names, parameter: str) -> list[str]:
+    """A filter in place of a name is refused (400 invalidPath), not skipped like an unknown
+    name: RFC 7644 §3.9 takes attribute names only, and skipping it would silently answer
+    with less (or other) than the client asked for."""
     if names is None:
         return []
     if isinstance(names, str):
         names = names.split(",")
     if not (isinstance(names, list) and all(isinstance(name, str) for name in names)):
         raise invalid_value(f"{parameter} is a list of attribute names")
-    return [name.strip() for name in names if name.strip()]
+    stripped = [name.strip() for name in names if name.strip()]
+    for name in stripped:
+        if _NOT_A_NAME.search(name):
+            raise invalid_path(
+                f"{parameter} takes attribute names, not filters: {name!r}; ask for the "
+                "attribute (emails) or a sub-attribute (emails.value) and pick the elements "
+                "from the response"
+            )
+    return stripped

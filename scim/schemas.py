@@ -71,6 +71,7 @@ class Schema:
     id: str
     name: str
     attributes: tuple[Attribute, ...] = field(default_factory=tuple)
+    description: str = ""
 
     def attribute(self, name: str) -> Attribute | None:
         return find(self.attributes, name)
@@ -84,28 +85,41 @@ def find(attributes: tuple[Attribute, ...], name: str) -> Attribute | None:
 
 def _multi(
     name: str,
+    description: str,
     *,
+    noun: str,
+    value: str | None = None,
     value_type: str = "string",
     types: tuple[str, ...] = (),
     extra: tuple[Attribute, ...] = (),
-    with_value: bool = True,
 ) -> Attribute:
-    """A multi-valued complex attribute with the RFC's usual value/display/type/primary."""
+    """A multi-valued complex attribute with the RFC's usual value/display/type/primary
+    (RFC 7643 §2.4). `noun` names one element in the sub-attributes' descriptions; `value`
+    describes the value sub-attribute, None for an attribute without one (addresses)."""
     subs: list[Attribute] = []
-    if with_value:
-        subs.append(Attribute("value", type=value_type))
-        subs.append(Attribute("display"))
+    if value is not None:
+        subs.append(Attribute("value", type=value_type, description=value))
+        subs.append(Attribute("display", description=f"A human-readable name for the {noun}, "
+                              "for display only; the server does not interpret it"))
     subs.extend(extra)
-    subs.append(Attribute("type", canonical_values=types))
-    subs.append(Attribute("primary", type="boolean"))
-    return Attribute(name, type="complex", multi_valued=True, sub_attributes=tuple(subs))
+    examples = " or ".join(repr(t) for t in types[:2])
+    labels = f"such as {examples}" if types else "a label of the organization's choosing"
+    subs.append(Attribute("type", canonical_values=types,
+                          description=f"The kind of {noun}, {labels}"))
+    subs.append(Attribute("primary", type="boolean",
+                          description=f"Whether this is the preferred {noun}; at most one "
+                          "element is primary"))
+    return Attribute(name, type="complex", multi_valued=True, description=description,
+                     sub_attributes=tuple(subs))
 
 
-def _links(name: str, *, types: tuple[str, ...], mutability: str, description: str) -> Attribute:
+def _links(name: str, *, types: tuple[str, ...], mutability: str, description: str,
+           target: str, kinds: str) -> Attribute:
     """Links to other resources (a group's members, a user's groups), RFC 7643 §4.1.2/§4.2:
     `value` is the other resource's id (compared exactly, like `id`); `$ref`, and the
     `display` of a user's groups, are derived by the server from it, so clients never write
-    them. Members render no `display`: clients expect members back as they sent them."""
+    them. Members render no `display`: clients expect members back as they sent them.
+    `target` names what a link points to and `kinds` describes `type`, in the descriptions."""
     fixed = "readOnly" if mutability == "readOnly" else "immutable"
     return Attribute(
         name,
@@ -114,89 +128,144 @@ def _links(name: str, *, types: tuple[str, ...], mutability: str, description: s
         mutability=mutability,
         description=description,
         sub_attributes=(
-            Attribute("value", case_exact=True, mutability=fixed),
+            Attribute("value", case_exact=True, mutability=fixed,
+                      description=f"The id of the {target}"),
             Attribute(
-                "$ref", type="reference", reference_types=("User", "Group"), mutability=fixed
+                "$ref", type="reference", reference_types=("User", "Group"), mutability=fixed,
+                description=f"The URI of the {target}; the server derives it from value",
             ),
-            Attribute("display", mutability="readOnly"),
-            Attribute("type", canonical_values=types, mutability=fixed),
+            Attribute("display", mutability="readOnly",
+                      description=f"The display name of the {target}; read-only, "
+                      "a value sent is ignored"),
+            Attribute("type", canonical_values=types, mutability=fixed, description=kinds),
         ),
     )
 
 
 ID = Attribute(
-    "id", case_exact=True, mutability="readOnly", returned="always", uniqueness="server"
+    "id", case_exact=True, mutability="readOnly", returned="always", uniqueness="server",
+    description="The identifier the server assigned to the resource: unique, stable, never "
+    "reassigned, and the last segment of its location (RFC 7643 §3.1)",
 )
-EXTERNAL_ID = Attribute("externalId", case_exact=True)
+EXTERNAL_ID = Attribute(
+    "externalId", case_exact=True,
+    description="The provisioning client's own identifier for the resource; the server "
+    "stores it as given and lets clients filter on it",
+)
 META = Attribute(
     "meta",
     type="complex",
     mutability="readOnly",
+    description="Metadata the server maintains about the resource",
     sub_attributes=(
-        Attribute("resourceType", case_exact=True, mutability="readOnly"),
-        Attribute("created", type="dateTime", mutability="readOnly"),
-        Attribute("lastModified", type="dateTime", mutability="readOnly"),
-        Attribute("location", type="reference", case_exact=True, mutability="readOnly"),
-        Attribute("version", case_exact=True, mutability="readOnly"),
+        Attribute("resourceType", case_exact=True, mutability="readOnly",
+                  description="The name of the resource's type, such as 'User'"),
+        Attribute("created", type="dateTime", mutability="readOnly",
+                  description="When the resource was created on this server"),
+        Attribute("lastModified", type="dateTime", mutability="readOnly",
+                  description="When the resource was last changed; equals created until then"),
+        Attribute("location", type="reference", case_exact=True, mutability="readOnly",
+                  description="The canonical URI of the resource"),
+        Attribute("version", case_exact=True, mutability="readOnly",
+                  description="The resource's version as a weak ETag, changed by every "
+                  "write; send it in If-Match to avoid overwriting a newer version"),
     ),
 )
 
 NAME = Attribute(
     "name",
     type="complex",
-    sub_attributes=tuple(
-        Attribute(n)
-        for n in (
-            "formatted",
-            "familyName",
-            "givenName",
-            "middleName",
-            "honorificPrefix",
-            "honorificSuffix",
-        )
+    description="The parts of the user's real name",
+    sub_attributes=(
+        Attribute("formatted", description="The whole name as it should be displayed, with "
+                  "titles and suffixes"),
+        Attribute("familyName", description="The family name, or last name in most Western "
+                  "languages"),
+        Attribute("givenName", description="The given name, or first name in most Western "
+                  "languages"),
+        Attribute("middleName", description="The middle name or names"),
+        Attribute("honorificPrefix", description="Titles before the name, such as 'Ms.' or "
+                  "'Dr.'"),
+        Attribute("honorificSuffix", description="Suffixes after the name, such as 'III' or "
+                  "'PhD'"),
     ),
 )
 
-ADDRESS_PARTS = tuple(
-    Attribute(n)
-    for n in ("formatted", "streetAddress", "locality", "region", "postalCode", "country")
+ADDRESS_PARTS = (
+    Attribute("formatted", description="The whole address as it should be displayed or "
+              "printed on a mailing label"),
+    Attribute("streetAddress", description="The street part: house number, street, P.O. box "
+              "and further lines"),
+    Attribute("locality", description="The city or town"),
+    Attribute("region", description="The state, province or region"),
+    Attribute("postalCode", description="The postal or zip code"),
+    Attribute("country", description="The country, as an ISO 3166-1 alpha-2 code such as "
+              "'DE'"),
 )
 
 USER = Schema(
     id=USER_SCHEMA,
     name="User",
+    description="A person who uses the service, provisioned by the organization's identity "
+    "provider; an active user holds one of the organization's seats",
     attributes=(
         ID,
         EXTERNAL_ID,
-        Attribute("userName", required=True, uniqueness="server"),
+        Attribute("userName", required=True, uniqueness="server",
+                  description="The name the user signs in with; unique in the organization, "
+                  "compared without regard to case"),
         NAME,
-        Attribute("displayName"),
-        Attribute("nickName"),
-        Attribute("profileUrl", type="reference", reference_types=("external",)),
-        Attribute("title"),
-        Attribute("userType"),
-        Attribute("preferredLanguage"),
-        Attribute("locale"),
-        Attribute("timezone"),
-        Attribute("active", type="boolean"),
-        Attribute("password", mutability="writeOnly", returned="never"),
-        _multi("emails", types=("work", "home", "other")),
-        _multi("phoneNumbers", types=("work", "home", "mobile", "fax", "pager", "other")),
-        _multi("ims", types=("aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo")),
-        _multi("photos", value_type="reference", types=("photo", "thumbnail")),
-        _multi(
-            "addresses", types=("work", "home", "other"), extra=ADDRESS_PARTS, with_value=False
-        ),
+        Attribute("displayName", description="The name to show for the user, as the user "
+                  "prefers to be called"),
+        Attribute("nickName", description="An informal name the user goes by, which may "
+                  "differ from the given name"),
+        Attribute("profileUrl", type="reference", reference_types=("external",),
+                  description="The URI of the user's online profile page"),
+        Attribute("title", description="The user's job title, such as 'Head of Finance'"),
+        Attribute("userType", description="How the user relates to the organization, such "
+                  "as 'Employee' or 'Contractor'; the values are the organization's"),
+        Attribute("preferredLanguage", description="The language the user prefers, in the "
+                  "form of an HTTP Accept-Language value such as 'en-GB'"),
+        Attribute("locale", description="Where the user is, for formatting dates, numbers "
+                  "and currency: a language tag such as 'en-GB'"),
+        Attribute("timezone", description="The user's time zone, as an IANA time zone name "
+                  "such as 'Europe/Berlin'"),
+        Attribute("active", type="boolean", description="Whether the user may use the "
+                  "service; an active user holds a seat, so activating one needs a free seat"),
+        Attribute("password", mutability="writeOnly", returned="never",
+                  description="A new clear-text password for the user; stored only as a "
+                  "hash and never returned"),
+        _multi("emails", "The user's email addresses", noun="email address",
+               value="An email address, such as 'bjensen@example.com'",
+               types=("work", "home", "other")),
+        _multi("phoneNumbers", "The user's phone numbers", noun="phone number",
+               value="A phone number, best in RFC 3966 form such as 'tel:+1-201-555-0123'",
+               types=("work", "home", "mobile", "fax", "pager", "other")),
+        _multi("ims", "The user's instant messaging addresses", noun="messaging address",
+               value="An instant messaging address",
+               types=("aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo")),
+        _multi("photos", "URIs of pictures of the user", noun="picture",
+               value="The URI of an image of the user", value_type="reference",
+               types=("photo", "thumbnail")),
+        _multi("addresses", "The user's postal addresses", noun="address",
+               types=("work", "home", "other"), extra=ADDRESS_PARTS),
         _links(
             "groups",
             types=("direct", "indirect"),
             mutability="readOnly",
             description="Computed from group memberships, direct and through nested groups; "
             "never stored",
+            target="group the user belongs to",
+            kinds="'direct' when the user is a member of the group itself, 'indirect' when "
+            "through a nested group",
         ),
-        _multi("entitlements"),
-        _multi("roles"),
-        _multi("x509Certificates", value_type="binary"),
+        _multi("entitlements", "What the user is entitled to, as the organization names "
+               "it", noun="entitlement", value="The name of an entitlement"),
+        _multi("roles", "The user's roles, such as 'Student' or 'Faculty'", noun="role",
+               value="The name of a role"),
+        _multi("x509Certificates", "X.509 certificates issued to the user",
+               noun="certificate", value="A DER-encoded X.509 certificate, in base64",
+               value_type="binary"),
         META,
     ),
 )
@@ -206,35 +275,49 @@ MEMBERS = _links(
     types=("User", "Group"),
     mutability="readWrite",
     description="Users and groups of this group; members are added and removed whole",
+    target="member user or group",
+    kinds="Whether the member is a 'User' or a 'Group'",
 )
 
 GROUP = Schema(
     id=GROUP_SCHEMA,
     name="Group",
-    attributes=(ID, EXTERNAL_ID, Attribute("displayName", required=True), MEMBERS, META),
+    description="A named collection of users and groups, for granting access to them at once",
+    attributes=(
+        ID,
+        EXTERNAL_ID,
+        Attribute("displayName", required=True, description="The name of the group, for "
+                  "display; required"),
+        MEMBERS,
+        META,
+    ),
 )
 
 ENTERPRISE_USER = Schema(
     id=ENTERPRISE_USER_SCHEMA,
     name="EnterpriseUser",
+    description="What a business or other organization records about a user beyond the core "
+    "User attributes (RFC 7643 §4.3)",
     attributes=(
-        Attribute("employeeNumber", description="Numeric or alphanumeric identifier assigned "
-                  "to a person, typically based on order of hire or association with an "
-                  "organization"),
-        Attribute("costCenter", description="Identifies the name of a cost center"),
-        Attribute("organization", description="Identifies the name of an organization"),
-        Attribute("division", description="Identifies the name of a division"),
-        Attribute("department", description="Identifies the name of a department"),
+        Attribute("employeeNumber", description="The identifier the organization gives the "
+                  "person, numbers or letters, often in order of hiring"),
+        Attribute("costCenter", description="The name of the cost center the user belongs to"),
+        Attribute("organization", description="The name of the organization the user "
+                  "belongs to"),
+        Attribute("division", description="The name of the division the user belongs to"),
+        Attribute("department", description="The name of the department the user belongs "
+                  "to"),
         Attribute(
             "manager",
             type="complex",
             description="The user's manager: the id of another User of this organization",
             sub_attributes=(
-                Attribute("value", case_exact=True, description="The id of the manager"),
+                Attribute("value", case_exact=True, description="The id of the manager's "
+                          "User resource"),
                 Attribute("$ref", type="reference", reference_types=("User",),
                           description="The URI of the manager's User resource"),
                 Attribute("displayName", mutability="readOnly",
-                          description="The displayName of the manager"),
+                          description="The display name of the manager; read-only"),
             ),
         ),
     ),
