@@ -167,7 +167,10 @@ def create_purchase() -> Response:
         - in: header
           name: Idempotency-Key
           required: true
-          schema: {type: string, maxLength: 255}
+          description: >-
+            Any client-chosen string, unique per purchase; a retry sends the same one.
+            Surrounding spaces are ignored.
+          schema: {type: string, minLength: 1, maxLength: 255, pattern: '\\S'}
       requestBody:
         required: true
         content:
@@ -176,6 +179,10 @@ def create_purchase() -> Response:
       responses:
         201:
           description: Seats added and the invoice issued.
+          headers:
+            Idempotent-Replayed:
+              description: Present on a replay of the key's stored response.
+              schema: {type: string, enum: ["true"]}
           content:
             application/json:
               schema: PurchaseSchema
