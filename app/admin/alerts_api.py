@@ -29,16 +29,17 @@ from seats.models import AlertSettings
 
 INVALID = "INVALID_ALERT_SETTINGS"
 MAX_URL_CHARS = 2048
-URL_CHARACTERS = "[!-~]+"
-"""RFC 3986 §2: a URI is written in printable US-ASCII; control characters, spaces and raw
-Unicode (an IRI) would be sent on as whatever the HTTP client makes of them."""
+URL_CHARACTERS = r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+"
+"""RFC 3986 §2: the unreserved and reserved characters and percent-encodings, nothing else.
+Control characters, spaces, `<>"{}|\\^` and raw Unicode (an IRI) would be sent on as
+whatever the HTTP client makes of them."""
 
 
 def _check_url(value: str) -> None:
     """Credentials belong in the secret: GET returns the URL, so it must hold none."""
     if len(value) > MAX_URL_CHARS or not re.fullmatch(URL_CHARACTERS, value):
-        raise ValidationError(f"Must be a URL of at most {MAX_URL_CHARS} printable ASCII "
-                              "characters, no spaces (international host names in punycode).")
+        raise ValidationError(f"Must be a URL of at most {MAX_URL_CHARS} characters, in the "
+                              "characters of RFC 3986 (percent-encode others; punycode hosts).")
     try:
         parts = urlsplit(value)
         hostname, _port = parts.hostname, parts.port  # .port raises on a bad port

@@ -89,6 +89,7 @@ BAD_BODIES = {
     "url with spaces": {**VALID, "webhook_url": "https://hooks.example.com/a b"},
     "url with a control character": {**VALID, "webhook_url": "https://hooks.example.com/\x12"},
     "url with raw unicode": {**VALID, "webhook_url": "https://h\u00f6oks.example.com/"},
+    "url with a character URIs never hold": {**VALID, "webhook_url": "https://h.example/^<x>"},
     "url bad port": {**VALID, "webhook_url": "https://hooks.example.com:99999/"},
     "url too long": {**VALID, "webhook_url": "https://h.example/" + "a" * 2048},
     "url as number": {**VALID, "webhook_url": 42},
