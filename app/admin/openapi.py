@@ -57,12 +57,15 @@ BEARER_AUTH = "bearerAuth"
 PROBLEM_RESPONSES = {
     "InvalidInput": "The request is malformed; `errors` names each bad field.",
     "Unauthenticated": "No valid admin token.",
-    "Forbidden": "The token's role may not do this.",
+    "Forbidden": "The token's role may not do this or is unknown here, or the org's term has "
+                 "ended without renewal; `code` says which.",
     "NotFound": "No such resource in the caller's org.",
     "Conflict": "The state changed or the request is already running; `code` says which.",
     "Unprocessable": "The Idempotency-Key was used with a different request.",
     "PayloadTooLarge": "The request body is over the server's size limit.",
 }
+PROBLEM_HEADERS = {"Unauthenticated": {"WWW-Authenticate": {
+    "description": "The bearer challenge (RFC 6750 §3).", "schema": {"type": "string"}}}}
 AUTHENTICATED = {401: "Unauthenticated", 403: "Forbidden"}
 WITH_BODY = {413: "PayloadTooLarge"}
 
@@ -128,6 +131,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
         spec.components.response(name, {
             "description": description,
             "content": {PROBLEM_MEDIA_TYPE: {"schema": ProblemSchema}},
+            **({"headers": PROBLEM_HEADERS[name]} if name in PROBLEM_HEADERS else {}),
         })
     for view in [*_admin_views(app), openapi_document]:
         spec.path(view=view, app=app)

@@ -83,6 +83,13 @@ def test_authenticated_operations_document_401_and_403(document: dict[str, Any])
             assert {"401", "403"} <= operation["responses"].keys(), name
 
 
+def test_401_documents_its_challenge_header(app: Flask, document: dict[str, Any]) -> None:
+    documented = document["components"]["responses"]["Unauthenticated"]["headers"]
+    response = app.test_client().get("/admin/v1/seats")
+    assert response.status_code == 401
+    assert set(documented) == {"WWW-Authenticate"} and response.headers["WWW-Authenticate"]
+
+
 def test_operations_with_a_body_document_413(document: dict[str, Any]) -> None:
     with_body = [(name, op) for name, op in _operations(document) if "requestBody" in op]
     assert len(with_body) >= 6

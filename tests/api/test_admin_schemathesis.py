@@ -1,7 +1,8 @@
 """Schemathesis against the admin API in process: every documented operation, for every
 role, with requests generated from the served OpenAPI document. A failure means the
-document and the server disagree (an undocumented status or content type, a body that does
-not match its schema, a 405 without `Allow`) or the server broke (5xx).
+document and the server disagree (an undocumented status or content type, a body or a
+documented header that does not match its schema, a 405 without `Allow`) or the server
+broke (5xx).
 
 Bounded and deterministic: a fixed seed, derandomized generation, no example database and a
 cap on examples per operation, so a run costs the same every time and never flakes. Each
@@ -42,6 +43,7 @@ CHECKS = [
     schemathesis.checks.content_type_conformance,
     schemathesis.checks.unsupported_method,
     schemathesis.checks.allow_header_conformance,
+    schemathesis.checks.response_headers_conformance,
 ]
 
 # The document is read at collection time from an app that never touches its database (it
