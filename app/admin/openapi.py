@@ -22,7 +22,9 @@ How to document a new admin route (any module that attaches views to the admin b
                403: Forbidden
            '''
 
-   Name schemas by class name; query parameters may be a whole schema
+   A response may carry `links` to the operations its body feeds (by operationId, which
+   is the view's name): they document the workflow and drive schemathesis's stateful
+   tests. Name schemas by class name; query parameters may be a whole schema
    (`- in: query` + `schema: XQuerySchema`); path parameters and headers are listed by
    hand, with every constraint the view enforces (minLength, maxLength, pattern...). Problem
    responses are named by the components below (InvalidInput, Forbidden, NotFound; add
@@ -72,14 +74,17 @@ WITH_BODY = {413: "PayloadTooLarge"}
 
 class _GuaranteedResponses(BasePlugin):
     """Adds the responses that come from the blueprint and the app rather than the view, so
-    no docstring has to repeat them and none can forget them."""
+    no docstring has to repeat them and none can forget them; and names each operation after
+    its view (unique, as Flask endpoints are), for links and generated clients."""
 
     def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None,
-                         **kwargs: Any) -> None:
+                         view: Callable[..., Any] | None = None, **kwargs: Any) -> None:
         for operation in (operations or {}).values():
             responses = operation.get("responses") if isinstance(operation, dict) else None
             if not responses:
                 continue
+            if view is not None:
+                operation.setdefault("operationId", view.__name__)
             if operation.get("security") != []:
                 _add_missing(responses, AUTHENTICATED)
             if "requestBody" in operation:

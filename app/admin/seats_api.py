@@ -114,6 +114,10 @@ def create_quote() -> Response:
           content:
             application/json:
               schema: QuoteSchema
+          links:
+            BuyTheQuote:
+              operationId: create_purchase
+              requestBody: {quote_id: $response.body#/id}
         400: InvalidInput
         403: Forbidden
     """
@@ -214,6 +218,10 @@ def list_invoices() -> Response:
           content:
             application/json:
               schema: InvoiceListSchema
+          links:
+            TheNewestInvoice:
+              operationId: get_invoice
+              parameters: {number: $response.body#/invoices/0/number}
     """
     with db().transaction(write=False) as session:
         found = invoices.list_invoices(session, g.org_id)

@@ -34,8 +34,9 @@ deterministic boundary cases (empty strings, limits, unsupported methods...)."""
 CONFIG = SchemathesisConfig.from_dict({
     "seed": 20260101,
     "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
-    "phases": {"stateful": {"enabled": False}},
 })
+STATEFUL_SCENARIOS = 15
+STATEFUL_STEPS = 6
 CHECKS = [
     schemathesis.checks.not_a_server_error,
     schemathesis.checks.response_schema_conformance,
@@ -55,9 +56,26 @@ schema = schemathesis.openapi.from_wsgi(
 )
 
 
+SEATS = 5
+
+
+def _furnished_org(make_admin: Callable[..., Admin]) -> Admin:
+    """A fresh org with something in every list, seen by its primary owner: users with and
+    without a seat, and a purchase, so that INV-000001 (the documented example) exists and
+    the invoice, user and audit schemas are checked against real entries, not empty lists."""
+    owner = make_admin(seats=SEATS)
+    owner.scim.create("holder")
+    owner.scim.create("waiting", active=False)
+    quote = owner.post("/seats/quotes", {"add_seats": 1}).get_json()
+    bought = owner.post("/seats/purchases", {"quote_id": quote["id"]},
+                        headers={"Idempotency-Key": "seed"})
+    assert bought.get_json()["invoice"]["number"] == "INV-000001"
+    return owner
+
+
 @pytest.fixture(params=ROLES)
 def role_admin(request: pytest.FixtureRequest, make_admin: Callable[..., Admin]) -> Admin:
-    return make_admin(seats=5, role=request.param)
+    return _furnished_org(make_admin).as_role(request.param)
 
 
 @schema.parametrize()
@@ -67,3 +85,27 @@ def role_admin(request: pytest.FixtureRequest, make_admin: Callable[..., Admin])
 def test_admin_api_conforms_to_its_openapi(case: Any, app: Flask, role_admin: Admin) -> None:
     case.call_and_validate(app=app, headers={"Authorization": f"Bearer {role_admin.token}"},
                            checks=CHECKS)
+
+
+def test_documented_links_lead_to_real_purchases(app: Flask,
+                                                 make_admin: Callable[..., Admin]) -> None:
+    """The stateful phase: scenarios that follow the document's links (a quote to its
+    purchase, a new token to its revocation, the invoice list to an invoice), so responses
+    that random ids never reach (201 purchase, 204 revocation) are checked too."""
+    owner = _furnished_org(make_admin)
+    headers = {"Authorization": f"Bearer {owner.token}"}
+
+    class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"app": app, "headers": headers}
+
+        def validate_response(self, response: Any, case: Any, additional_checks: Any = None,
+                              **kwargs: Any) -> None:
+            case.validate_response(response, checks=CHECKS, headers=headers)
+
+    Workflow.run(settings=settings(
+        max_examples=STATEFUL_SCENARIOS, stateful_step_count=STATEFUL_STEPS, derandomize=True,
+        database=None, deadline=None, suppress_health_check=list(HealthCheck),
+    ))
+    seats = owner.get("/seats").get_json()
+    assert seats["total"] > SEATS + 1, "no scenario followed a quote to its purchase"
