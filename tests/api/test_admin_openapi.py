@@ -154,6 +154,17 @@ def test_audit_and_users_parameters_carry_their_bounds(document: dict[str, Any])
     assert (action["minLength"], action["maxLength"]) == (1, 64)
 
 
+def test_operation_ids_are_unique_and_links_name_real_ones(document: dict[str, Any]) -> None:
+    ids = [operation["operationId"] for _, operation in _operations(document)]
+    assert len(ids) == len(set(ids))
+    links = [link for _, operation in _operations(document)
+             for response in operation["responses"].values() if isinstance(response, dict)
+             for link in response.get("links", {}).values()]
+    assert {link["operationId"] for link in links} == {
+        "create_purchase", "revoke_scim_token", "get_invoice"}
+    assert {link["operationId"] for link in links} <= set(ids)
+
+
 def test_every_reference_resolves(document: dict[str, Any]) -> None:
     for ref in set(_refs(document)):
         assert _resolve(document, ref), ref
