@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, current_app, g, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from app.admin.problems import Problem, problem_response
 from app.responses import scim_json
@@ -63,6 +63,15 @@ def _http_error(exc: HTTPException) -> Response | HTTPException:
     return exc
 
 
+def _routing_error(exc: HTTPException) -> Response | HTTPException:
+    """RFC 9110 §15.5.6: a 405 MUST carry `Allow`. werkzeug knows the route's methods but
+    only writes them into its own HTML response, which the API error documents replace."""
+    response = _http_error(exc)
+    if isinstance(exc, MethodNotAllowed) and isinstance(response, Response) and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    return response
+
+
 def _unexpected(exc: Exception) -> Response | HTTPException:
     """Logged with its trace; the client sees no internals."""
     log.exception("unhandled error on %s %s", request.method, request.path)
@@ -72,5 +81,5 @@ def _unexpected(exc: Exception) -> Response | HTTPException:
 def register(app: Flask) -> None:
     app.register_error_handler(ScimError, _scim_error)
     app.register_error_handler(SeatsError, _seat_refusal)
-    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(HTTPException, _routing_error)
     app.register_error_handler(Exception, _unexpected)

@@ -11,6 +11,7 @@ names are unique, as the OpenAPI generator needs."""
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,12 +29,17 @@ from seats.models import AlertSettings
 
 INVALID = "INVALID_ALERT_SETTINGS"
 MAX_URL_CHARS = 2048
+URL_CHARACTERS = r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+"
+"""RFC 3986 §2: the unreserved and reserved characters and percent-encodings, nothing else.
+Control characters, spaces, `<>"{}|\\^` and raw Unicode (an IRI) would be sent on as
+whatever the HTTP client makes of them."""
 
 
 def _check_url(value: str) -> None:
     """Credentials belong in the secret: GET returns the URL, so it must hold none."""
-    if len(value) > MAX_URL_CHARS or any(c.isspace() for c in value):
-        raise ValidationError(f"Must be a URL of at most {MAX_URL_CHARS} characters, no spaces.")
+    if len(value) > MAX_URL_CHARS or not re.fullmatch(URL_CHARACTERS, value):
+        raise ValidationError(f"Must be a URL of at most {MAX_URL_CHARS} characters, in the "
+                              "characters of RFC 3986 (percent-encode others; punycode hosts).")
     try:
         parts = urlsplit(value)
         hostname, _port = parts.hostname, parts.port  # .port raises on a bad port
@@ -71,7 +77,11 @@ class AlertSettingsUpdateSchema(Schema):
     )
     webhook_url = fields.String(
         required=True, allow_none=True, validate=_check_url,
-        metadata={"description": "http(s) URL receiving signed event POSTs; null for none."},
+        metadata={"description": "http(s) URL receiving signed event POSTs; null for none. No "
+                                 "credentials; a literal IP address must be a public one "
+                                 "unless the server allows private targets.",
+                  "format": "uri", "maxLength": MAX_URL_CHARS,
+                  "pattern": f"^https?://{URL_CHARACTERS}$"},
     )
     webhook_secret = fields.String(
         allow_none=True, load_only=True, validate=validate.Length(min=16, max=255),

@@ -22,11 +22,18 @@ How to document a new admin route (any module that attaches views to the admin b
                403: Forbidden
            '''
 
-   Name schemas by class name; query parameters may be a whole schema
-   (`- in: query` + `schema: XQuerySchema`); path parameters are listed by hand. Problem
+   A response may carry `links` to the operations its body feeds (by operationId, which
+   is the view's name): they document the workflow and drive schemathesis's stateful
+   tests. Name schemas by class name; query parameters may be a whole schema
+   (`- in: query` + `schema: XQuerySchema`); path parameters and headers are listed by
+   hand, with every constraint the view enforces (minLength, maxLength, pattern...). Problem
    responses are named by the components below (InvalidInput, Forbidden, NotFound; add
-   one to PROBLEM_RESPONSES when a new status is needed). 401 is added here to every
-   operation that does not say `security: []`: the blueprint's token check guards them all.
+   one to PROBLEM_RESPONSES when a new status is needed). What every route can answer is
+   added here (_GuaranteedResponses): 401 and 403 to every operation that does not say
+   `security: []` (the blueprint's token check: no valid token, or a role this server does
+   not know), 413 to every operation with a request body (MAX_CONTENT_LENGTH). A limit that
+   is a deployment setting is named in the field's metadata (schemas.MAXIMUM_SETTING) and
+   read from the running app.
 3. Nothing to register: every endpoint of the admin blueprint is found through the app's
    url_map. tests/api/test_admin_openapi.py fails for a route with no documented response.
 
@@ -46,31 +53,60 @@ from flask.sansio.blueprints import BlueprintSetupState
 
 from app.admin.blueprint import bp, json_response
 from app.admin.problems import PROBLEM_MEDIA_TYPE
-from app.admin.schemas import ProblemSchema
+from app.admin.schemas import MAXIMUM_SETTING, ProblemSchema
 
 BEARER_AUTH = "bearerAuth"
 PROBLEM_RESPONSES = {
     "InvalidInput": "The request is malformed; `errors` names each bad field.",
     "Unauthenticated": "No valid admin token.",
-    "Forbidden": "The token's role may not do this.",
+    "Forbidden": "The token's role may not do this or is unknown here, or the org's term has "
+                 "ended without renewal; `code` says which.",
     "NotFound": "No such resource in the caller's org.",
     "Conflict": "The state changed or the request is already running; `code` says which.",
     "Unprocessable": "The Idempotency-Key was used with a different request.",
+    "PayloadTooLarge": "The request body is over the server's size limit.",
 }
+PROBLEM_HEADERS = {"Unauthenticated": {"WWW-Authenticate": {
+    "description": "The bearer challenge (RFC 6750 §3).", "schema": {"type": "string"}}}}
+AUTHENTICATED = {401: "Unauthenticated", 403: "Forbidden"}
+WITH_BODY = {413: "PayloadTooLarge"}
 
 
-class _AuthenticatedResponses(BasePlugin):
-    """Adds 401 to each documented operation that does not opt out of security, so no
-    docstring has to repeat what the blueprint guarantees."""
+class _GuaranteedResponses(BasePlugin):
+    """Adds the responses that come from the blueprint and the app rather than the view, so
+    no docstring has to repeat them and none can forget them; and names each operation after
+    its view (unique, as Flask endpoints are), for links and generated clients."""
 
     def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None,
-                         **kwargs: Any) -> None:
+                         view: Callable[..., Any] | None = None, **kwargs: Any) -> None:
         for operation in (operations or {}).values():
-            if not isinstance(operation, dict) or operation.get("security") == []:
+            responses = operation.get("responses") if isinstance(operation, dict) else None
+            if not responses:
                 continue
-            responses = operation.get("responses")
-            if responses and not {401, "401"} & responses.keys():
-                responses[401] = "Unauthenticated"
+            if view is not None:
+                operation.setdefault("operationId", view.__name__)
+            if operation.get("security") != []:
+                _add_missing(responses, AUTHENTICATED)
+            if "requestBody" in operation:
+                _add_missing(responses, WITH_BODY)
+
+
+def _add_missing(responses: dict[Any, Any], added: dict[int, str]) -> None:
+    for status, component in added.items():
+        if not {status, str(status)} & responses.keys():
+            responses[status] = component
+
+
+def _maximum_from_settings(app: Flask) -> Callable[..., dict[str, Any]]:
+    """An apispec attribute function: `maximum` of a field bounded by a setting."""
+
+    def maximum_from_settings(converter: Any, field: Any, **kwargs: Any) -> dict[str, Any]:
+        setting = field.metadata.get(MAXIMUM_SETTING)
+        if setting is None:
+            return {}
+        return {"maximum": getattr(app.extensions["settings"], setting)}
+
+    return maximum_from_settings
 
 
 def _admin_views(app: Flask) -> list[Callable[..., Any]]:
@@ -81,15 +117,18 @@ def _admin_views(app: Flask) -> list[Callable[..., Any]]:
 
 
 def build_spec(app: Flask) -> dict[str, Any]:
+    marshmallow_plugin = MarshmallowPlugin()
     spec = APISpec(
         title="scim-seats admin API",
         version="1",
         openapi_version="3.0.3",
-        plugins=[FlaskPlugin(), MarshmallowPlugin(), _AuthenticatedResponses()],
+        plugins=[FlaskPlugin(), marshmallow_plugin, _GuaranteedResponses()],
         info={"description": "Seats, SCIM tokens, directory and audit log of one organisation: "
                              "the one named in the caller's token."},
         security=[{BEARER_AUTH: []}],
     )
+    assert marshmallow_plugin.converter is not None  # set by APISpec's plugin setup
+    marshmallow_plugin.converter.add_attribute_function(_maximum_from_settings(app))
     spec.components.security_scheme(
         BEARER_AUTH, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
@@ -97,6 +136,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
         spec.components.response(name, {
             "description": description,
             "content": {PROBLEM_MEDIA_TYPE: {"schema": ProblemSchema}},
+            **({"headers": PROBLEM_HEADERS[name]} if name in PROBLEM_HEADERS else {}),
         })
     for view in [*_admin_views(app), openapi_document]:
         spec.path(view=view, app=app)
@@ -113,6 +153,9 @@ def openapi_document() -> Response:
       responses:
         200:
           description: OpenAPI 3.0 document of the admin API.
+          content:
+            application/json:
+              schema: {type: object}
     """
     return json_response(build_spec(current_app))
 

@@ -56,11 +56,22 @@ class Position:
     id: str
 
 
+CURSOR_PATTERN = "^[A-Za-z0-9_-]+$"
+"""The base64url alphabet without padding. A cursor is never empty: the first page is asked
+for by leaving `cursor` out, so an empty one is a client that lost its `next_cursor`."""
+MAX_CURSOR_CHARS = 256
+"""Far above any cursor issued (a timestamp and an id: about 100 characters)."""
+
+
 class Cursor(fields.String):
     """A keyset position as an opaque page token (base64url JSON). Opaque, so the sort key
     can change without breaking clients; validated, because clients send it back. It is not
     signed: a forged one only moves the page start within the caller's own org. A string on
     the wire (and in the OpenAPI document), a Position in Python: hence the type ignores."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        documented = {"pattern": CURSOR_PATTERN, "maxLength": MAX_CURSOR_CHARS}
+        super().__init__(**{**kwargs, "metadata": {**documented, **kwargs.get("metadata", {})}})
 
     def _serialize(self, value: Position | None, attr: str | None, obj: Any,  # type: ignore[override]
                    **kwargs: Any) -> str | None:
@@ -72,6 +83,9 @@ class Cursor(fields.String):
     def _deserialize(self, value: Any, attr: str | None,  # type: ignore[override]
                      data: Mapping[str, Any] | None, **kwargs: Any) -> Position:
         text = super()._deserialize(value, attr, data, **kwargs)
+        # The decoder skips characters outside the alphabet; the documented pattern does not.
+        if len(text) > MAX_CURSOR_CHARS or not re.fullmatch(CURSOR_PATTERN, text):
+            raise ValidationError("not a cursor issued by this API")
         try:
             created_at, row_id = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
             position = Position(datetime.fromisoformat(created_at), row_id)
@@ -215,10 +229,16 @@ class SeatTotalSchema(Schema):
     total = fields.Integer(required=True)
 
 
+MAXIMUM_SETTING = "maximum_setting"
+"""Field metadata naming the Settings attribute that bounds the field: such a limit is a
+deployment setting, so the OpenAPI document reads it from the running app."""
+
+
 class AddSeatsSchema(Schema):
+    # Raw: commerce.parse_add_seats decides what a whole number is (it also reads "5", 5.0).
     add_seats = fields.Raw(required=True, metadata={
-        "type": "integer", "minimum": 1,
-        "description": "Whole number of seats to add (1 to the per-purchase maximum).",
+        "type": "integer", "minimum": 1, MAXIMUM_SETTING: "max_seats_per_purchase",
+        "description": "Whole number of seats to add (1 to SCIM_MAX_SEATS_PER_PURCHASE).",
     })
 
 

@@ -114,6 +114,10 @@ def create_quote() -> Response:
           content:
             application/json:
               schema: QuoteSchema
+          links:
+            BuyTheQuote:
+              operationId: create_purchase
+              requestBody: {quote_id: $response.body#/id}
         400: InvalidInput
         403: Forbidden
     """
@@ -167,7 +171,10 @@ def create_purchase() -> Response:
         - in: header
           name: Idempotency-Key
           required: true
-          schema: {type: string, maxLength: 255}
+          description: >-
+            Any client-chosen string, unique per purchase; a retry sends the same one.
+            Surrounding spaces are ignored.
+          schema: {type: string, minLength: 1, maxLength: 255, pattern: '\\S'}
       requestBody:
         required: true
         content:
@@ -176,6 +183,10 @@ def create_purchase() -> Response:
       responses:
         201:
           description: Seats added and the invoice issued.
+          headers:
+            Idempotent-Replayed:
+              description: Present on a replay of the key's stored response.
+              schema: {type: string, enum: ["true"]}
           content:
             application/json:
               schema: PurchaseSchema
@@ -207,6 +218,10 @@ def list_invoices() -> Response:
           content:
             application/json:
               schema: InvoiceListSchema
+          links:
+            TheNewestInvoice:
+              operationId: get_invoice
+              parameters: {number: $response.body#/invoices/0/number}
     """
     with db().transaction(write=False) as session:
         found = invoices.list_invoices(session, g.org_id)

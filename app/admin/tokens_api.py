@@ -32,6 +32,10 @@ def create_scim_token() -> Response:
           content:
             application/json:
               schema: TokenCreatedSchema
+          links:
+            RevokeTheToken:
+              operationId: revoke_scim_token
+              parameters: {token_id: $response.body#/id}
         400: InvalidInput
         403: Forbidden
     """
