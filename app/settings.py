@@ -63,9 +63,10 @@ def read_dev_config(path: Path) -> dict[str, str]:
     except (OSError, ValueError) as exc:
         raise SettingsError(f"{path} is unreadable ({exc}); delete it and run `make run`") from None
     if not isinstance(loaded, dict) or not all(
-        isinstance(k, str) and k.startswith("SCIM_") and isinstance(v, str) for k, v in loaded.items()
+        name.startswith("SCIM_") and isinstance(value, str) for name, value in loaded.items()
     ):
-        raise SettingsError(f'{path} must be a JSON object of SCIM_* strings, e.g. {{"SCIM_DEV": "1"}}')
+        raise SettingsError(
+            f'{path} must be a JSON object of SCIM_* strings, e.g. {{"SCIM_DEV": "1"}}')
     return loaded
 
 

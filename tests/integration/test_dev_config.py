@@ -82,7 +82,8 @@ def test_settings_of_the_process_read_the_file(tmp_path: Path,
     assert settings.database_url == f"sqlite:///{tmp_path}/scim-seats.db"
 
 
-@pytest.mark.parametrize("content", ["not json", '["SCIM_DEV"]', '{"PATH": "/bin"}', '{"SCIM_DEV": 1}'])
+@pytest.mark.parametrize("content",
+                         ["not json", '["SCIM_DEV"]', '{"PATH": "/bin"}', '{"SCIM_DEV": 1}'])
 def test_a_broken_file_is_one_clear_error(tmp_path: Path, content: str) -> None:
     (tmp_path / DEV_CONFIG_FILE).write_text(content)
     with pytest.raises(SettingsError, match=DEV_CONFIG_FILE):
