@@ -5,10 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-export SCIM_DATABASE_URL ?= sqlite:///var/scim-seats.db
-# The Makefile is the developer's entry point: development mode (a well-known signing key,
-# open /metrics). Production runs `scim-seats serve` with SCIM_SECRET_KEY set instead.
-export SCIM_DEV ?= 1
+# `make run` records development mode in var/dev.json (`scim-seats dev-config`: a random
+# signing key made once per checkout), so the README's commands work from any shell without
+# exporting anything. Production runs `scim-seats serve` with SCIM_SECRET_KEY set instead.
+# The scratch servers of `conformance` and `bench` run in development mode (a well-known key).
+conformance bench: export SCIM_DEV ?= 1
 
 .PHONY: run test install install-test bench clean lint-imports browser conformance
 
@@ -29,7 +30,7 @@ install: $(STAMP)
 install-test: $(TEST_STAMP)
 
 run: $(STAMP)
-	mkdir -p var
+	$(BIN)/scim-seats dev-config
 	$(BIN)/scim-seats db upgrade
 	$(BIN)/scim-seats demo --slug demo --seats 5
 	$(BIN)/scim-seats serve --host 127.0.0.1 --port 8000

@@ -1,8 +1,10 @@
 """The operator's command line: `scim-seats db upgrade | create-org | issue-token | seats |
-serve | demo`. Configured by SCIM_* environment variables; errors print one line and exit 1."""
+serve | demo | dev-config | …`. Configured by SCIM_* environment variables (in a checkout, over
+the development file `make run` writes); errors print one line and exit 1."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -10,13 +12,14 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app import migrate
 from app.admin.auth import ROLES, issue_admin_token
 from app.console.links import DEFAULT_TTL as CONSOLE_LINK_TTL, issue_link
 from app.db import Database
-from app.settings import Settings, SettingsError
+from app.settings import Settings, SettingsError, sqlite_file, write_dev_config
 from app.sso import validate_key_source
 from scim.signin import configure_provider
 from seats import clients, renewal, service
@@ -25,6 +28,7 @@ from seats.errors import OrgAlreadyExists, SeatsError
 from seats.models import PRORATION_POLICIES
 
 F = TypeVar("F", bound=Callable[..., Any])
+DEMO_TOKEN_NAME = "demo"
 
 
 def _one_line_errors(func: F) -> F:
@@ -36,6 +40,9 @@ def _one_line_errors(func: F) -> F:
             return func(*args, **kwargs)
         except (SeatsError, SettingsError) as exc:
             raise click.ClickException(str(exc)) from exc
+        except DBAPIError as exc:  # unreachable server, missing schema: the driver says which
+            reason = str(exc.orig).strip().splitlines()[0]
+            raise click.ClickException(f"database error: {reason}") from exc
 
     return wrapper  # type: ignore[return-value]
 
@@ -44,9 +51,20 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
+def _database_url(settings: Settings, *, create: bool = False) -> str:
+    """Only `db upgrade` may create an SQLite file: anywhere else a missing one means the
+    wrong directory or configuration, and SQLite would silently create it empty."""
+    path = sqlite_file(settings.database_url)
+    if path is not None and not create and not path.exists():
+        raise click.ClickException(
+            f"no database at {path}: run `make run` in the checkout (or `scim-seats db "
+            "upgrade`) first, or set SCIM_DATABASE_URL")
+    return settings.database_url
+
+
 @contextmanager
 def _transaction() -> Iterator[Session]:
-    db = Database(_settings().database_url)
+    db = Database(_database_url(_settings()))
     try:
         with db.transaction() as session:
             yield session
@@ -68,7 +86,7 @@ def db() -> None:
 @_one_line_errors
 def db_upgrade() -> None:
     """Apply the Alembic migrations up to head."""
-    migrate.upgrade(_settings().database_url)
+    migrate.upgrade(_database_url(_settings(), create=True))
     click.echo("database is at the latest schema")
 
 
@@ -142,8 +160,7 @@ def admin_token(slug: str, role: str, sub: str, ttl: int) -> None:
 def renew_due() -> None:
     """Roll over every auto-renewing org whose term has ended (safe to run concurrently and
     repeatedly: each renewal happens under the org's pool lock, once per term)."""
-    settings = _settings()
-    db = Database(settings.database_url)
+    db = Database(_database_url(_settings()))
     try:
         with db.transaction(write=False) as session:
             due = renewal.due_org_ids(session, utcnow())
@@ -188,7 +205,7 @@ def deliver_events(once: bool, interval: float) -> None:
     digests). Several deliverers may run at once; each event is sent at least once."""
     from app.delivery import drain, run_forever, sweep_notices
 
-    db = Database(_settings().database_url)
+    db = Database(_database_url(_settings()))
     try:
         if once:
             now = utcnow()
@@ -247,13 +264,35 @@ def console_link(slug: str, role: str, sub: str, ttl: int) -> None:
                           now=utcnow()))
 
 
+@main.command("dev-config")
+@_one_line_errors
+def dev_config() -> None:
+    """Record development mode for this checkout in var/dev.json (what `make run` does
+    first): a random signing key made once and kept, and SCIM_DATABASE_URL if set. Other
+    commands run from anywhere then use it, unless SCIM_DEV or SCIM_SECRET_KEY is set."""
+    path = write_dev_config(os.environ)
+    click.echo(f"development configuration: {path}")
+
+
+def _replace_demo_token(session: Session, org_id: str) -> tuple[str, int]:
+    """Tokens are stored hashed, so the one an earlier run printed cannot be shown again:
+    revoke it instead of leaving one more live secret behind per run."""
+    now = utcnow()
+    earlier = [token for token in service.list_tokens(session, org_id)
+               if token.name == DEMO_TOKEN_NAME and token.revoked_at is None]
+    for token in earlier:
+        service.revoke_token(session, org_id, token.id, now)
+    _, secret = service.issue_token(session, org_id, DEMO_TOKEN_NAME, now)
+    return secret, len(earlier)
+
+
 @main.command("demo")
 @click.option("--slug", default="demo", show_default=True)
 @click.option("--seats", type=click.IntRange(min=0), default=5, show_default=True)
 @_one_line_errors
 def demo(slug: str, seats: int) -> None:
-    """Create the demo org if missing, then print the SCIM base URL, a fresh token and a
-    one-time console link for the primary owner."""
+    """Create the demo org if missing, then print the SCIM base URL, a fresh token (the
+    previous demo token is revoked) and a one-time console link for the primary owner."""
     settings = _settings()
     with _transaction() as session:
         contract = service.NewContract(
@@ -263,9 +302,12 @@ def demo(slug: str, seats: int) -> None:
             org_id = service.create_org(session, slug, contract, utcnow()).id
         except OrgAlreadyExists:
             org_id = service.org_by_slug(session, slug).id
-        _, secret = service.issue_token(session, org_id, "demo", utcnow())
+        secret, revoked = _replace_demo_token(session, org_id)
     click.echo(f"SCIM base URL: {settings.scim_base_url}")
     click.echo(f"SCIM token:    {secret}")
+    if revoked:
+        click.echo(f"               new this run; {revoked} earlier {DEMO_TOKEN_NAME!r} token(s) "
+                   "revoked (tokens are stored hashed and cannot be shown again)")
     click.echo(f'Try: curl -H "Authorization: Bearer {secret}" {settings.scim_base_url}/Users')
     link = issue_link(settings, slug=slug, role="primary_owner", sub="owner@localhost",
                       ttl=CONSOLE_LINK_TTL, now=utcnow())
@@ -281,7 +323,12 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the app with gunicorn."""
     from app.server import run_gunicorn
 
-    if _settings().dev_mode:  # also fails fast on bad configuration, before forking workers
+    settings = _settings()  # fails fast on bad configuration, before forking workers
+    _database_url(settings)
+    if settings.dev_config is not None:
+        click.echo(f"scim-seats: development mode ({settings.dev_config}); never expose this "
+                   "server", err=True)
+    elif settings.dev_mode:
         click.echo("scim-seats: SCIM_DEV=1, development mode: a well-known signing key; "
                    "never expose this server", err=True)
     run_gunicorn(host=host, port=port, workers=workers)

@@ -1,17 +1,115 @@
-"""Configuration from SCIM_* environment variables, read once into a frozen object."""
+"""Configuration from SCIM_* environment variables, read once into a frozen object.
+
+A source checkout also has a development configuration file, `var/dev.json`, written by
+`make run` (`scim-seats dev-config`): development mode, a random signing key generated once
+for this checkout, and the database URL `make run` used. It is read only when the
+environment sets neither SCIM_DEV nor SCIM_SECRET_KEY, so a production environment (which
+must set the key) never picks it up, and any SCIM_* variable in the environment wins over it.
+"""
 from __future__ import annotations
 
+import json
 import os
+import secrets
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite:///var/scim-seats.db"
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
 MIN_SECRET_LENGTH = 32
+DATABASE_FILE = "scim-seats.db"
+DEV_CONFIG_FILE = "dev.json"
+# Variables that say which mode and key to use: when the environment sets one of them it
+# configures the server itself and the development file stays out of the way.
+MODE_VARIABLES = ("SCIM_DEV", "SCIM_SECRET_KEY")
+_CHECKOUT_ROOT = Path(__file__).resolve().parents[1]
 
 
 class SettingsError(Exception):
     pass
+
+
+def data_dir(env: Mapping[str, str]) -> Path | None:
+    """SCIM_DATA_DIR, else `var/` of the source checkout this code runs from (an editable
+    install, as `make` does), else None: an installed package has no data directory of its
+    own, so nothing is ever created relative to the working directory."""
+    if env.get("SCIM_DATA_DIR"):
+        return Path(env["SCIM_DATA_DIR"]).expanduser().absolute()
+    if (_CHECKOUT_ROOT / "pyproject.toml").is_file():
+        return _CHECKOUT_ROOT / "var"
+    return None
+
+
+def _absolute_database_url(url: str) -> str:
+    """A relative SQLite path is relative to the working directory; recorded for later use
+    from anywhere, it must not be."""
+    path = sqlite_file(url)
+    if path is None:
+        return url
+    return make_url(url).set(database=str(path)).render_as_string(hide_password=False)
+
+
+def read_dev_config(path: Path) -> dict[str, str]:
+    """The SCIM_* variables recorded in a development configuration file; {} when absent."""
+    try:
+        loaded = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise SettingsError(f"{path} is unreadable ({exc}); delete it and run `make run`") from None
+    if not isinstance(loaded, dict) or not all(
+        name.startswith("SCIM_") and isinstance(value, str) for name, value in loaded.items()
+    ):
+        raise SettingsError(
+            f'{path} must be a JSON object of SCIM_* strings, e.g. {{"SCIM_DEV": "1"}}')
+    return loaded
+
+
+def write_dev_config(env: Mapping[str, str]) -> Path:
+    """Records development mode in the data directory, with a signing key generated on the
+    first run and kept after (sessions and admin tokens survive restarts), and the database
+    URL of this run if the environment names one. Readable by its owner only (0600)."""
+    directory = data_dir(env)
+    if directory is None:
+        raise SettingsError("no data directory: set SCIM_DATA_DIR")
+    path = directory / DEV_CONFIG_FILE
+    config = read_dev_config(path)
+    config["SCIM_DEV"] = "1"
+    config.setdefault("SCIM_SECRET_KEY", secrets.token_urlsafe(32))
+    config.pop("SCIM_DATABASE_URL", None)
+    if env.get("SCIM_DATABASE_URL"):
+        config["SCIM_DATABASE_URL"] = _absolute_database_url(env["SCIM_DATABASE_URL"])
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".dev-", suffix=".json")  # 0600
+    with os.fdopen(fd, "w") as out:
+        json.dump(config, out, indent=2)
+    os.replace(temporary, path)
+    return path
+
+
+def effective_environment(env: Mapping[str, str]) -> tuple[dict[str, str], Path | None]:
+    """The environment over the development file's values, and the file when it was used."""
+    directory = data_dir(env)
+    if directory is None or any(env.get(name) for name in MODE_VARIABLES):
+        return dict(env), None
+    path = directory / DEV_CONFIG_FILE
+    recorded = read_dev_config(path)
+    if not recorded:
+        return dict(env), None
+    return {**recorded, **env}, path
+
+
+def _default_database_url(env: Mapping[str, str]) -> str:
+    directory = data_dir(env)
+    if directory is None:
+        raise SettingsError("SCIM_DATABASE_URL must be set (or SCIM_DATA_DIR, for an SQLite "
+                            "database in that directory)")
+    return f"sqlite:///{directory / DATABASE_FILE}"
 
 
 def _integer(env: Mapping[str, str], name: str, default: int) -> int:
@@ -47,23 +145,28 @@ class Settings:
     max_request_bytes: int = 16 * 1_048_576
     metrics_token: str | None = None
     webhook_allow_private: bool = False  # deliver to loopback/private addresses (development)
+    dev_config: Path | None = None  # the development file these settings came from, if any
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
+        """`env` is taken as the whole configuration; without it, the process environment
+        over the checkout's development file (what the CLI and the server use)."""
+        dev_config = None
+        if env is None:
+            env, dev_config = effective_environment(os.environ)
         dev_mode = env.get("SCIM_DEV", "0").lower() in ("1", "true", "yes")
         secret = env.get("SCIM_SECRET_KEY")
         if not secret:
             if not dev_mode:
                 raise SettingsError(
                     "SCIM_SECRET_KEY must be set (a long random string); for local "
-                    "development only, SCIM_DEV=1 uses a well-known key"
+                    "development, run `make run` once in the checkout"
                 )
             secret = DEV_SECRET_KEY
         if len(secret) < MIN_SECRET_LENGTH and not dev_mode:
             raise SettingsError(f"SCIM_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
         return cls(
-            database_url=env.get("SCIM_DATABASE_URL", DEFAULT_DATABASE_URL),
+            database_url=env.get("SCIM_DATABASE_URL") or _default_database_url(env),
             secret_key=secret,
             base_url=env.get("SCIM_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             dev_mode=dev_mode,
@@ -78,8 +181,21 @@ class Settings:
             max_request_bytes=_integer(env, "SCIM_MAX_REQUEST_BYTES", 16 * 1_048_576),
             metrics_token=env.get("SCIM_METRICS_TOKEN") or None,
             webhook_allow_private=env.get("SCIM_WEBHOOK_ALLOW_PRIVATE", "") in ("1", "true", "yes"),
+            dev_config=dev_config,
         )
 
     @property
     def scim_base_url(self) -> str:
         return f"{self.base_url}/scim/v2"
+
+
+def sqlite_file(database_url: str) -> Path | None:
+    """The file behind an SQLite URL (None for other databases and in-memory SQLite):
+    opening a missing one would silently create an empty database."""
+    try:
+        parsed = make_url(database_url)
+    except ArgumentError:
+        raise SettingsError(f"SCIM_DATABASE_URL is not a database URL: {database_url!r}") from None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).absolute()

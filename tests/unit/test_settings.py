@@ -1,14 +1,19 @@
 """Configuration is read once from SCIM_* variables; a bad value is one clear error."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.settings import Settings, SettingsError
 
+CHECKOUT = Path(__file__).resolve().parents[2]
+
 
 def test_defaults_in_dev_mode() -> None:
     settings = Settings.from_env({"SCIM_DEV": "1"})
-    assert settings.database_url == "sqlite:///var/scim-seats.db"
+    # the checkout's var/, wherever the command runs from
+    assert settings.database_url == f"sqlite:///{CHECKOUT}/var/scim-seats.db"
     assert (settings.bulk_max_operations, settings.max_request_bytes) == (1000, 16 * 1_048_576)
 
 
