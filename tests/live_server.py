@@ -33,7 +33,7 @@ def live_server(database_url: str, workers: int = 2, log_path: Path | None = Non
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base, process)
+        wait_until_up(base, process)
         yield base
     finally:
         process.terminate()
@@ -45,7 +45,7 @@ def live_server(database_url: str, workers: int = 2, log_path: Path | None = Non
             log.close()  # type: ignore[union-attr]
 
 
-def _wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -14,8 +14,9 @@ from pathlib import Path
 from app.db import Database
 from app.migrate import upgrade
 from seats import service
+from tests.clock import scim_seats_command
 from tests.conftest import NOW
-from tests.live_server import SCIM_SEATS, _wait_until_up, free_port
+from tests.live_server import free_port, wait_until_up
 
 GRACEFUL_TIMEOUT_S = 5  # app/server.py: after this the master SIGKILLs a worker
 
@@ -51,11 +52,11 @@ def test_sigint_to_the_group_stops_at_once_with_a_request_in_flight(tmp_path: Pa
     log = tmp_path / "server.log"
     env = {**os.environ, "SCIM_DATABASE_URL": url, "SCIM_BASE_URL": f"http://127.0.0.1:{port}"}
     with open(log, "wb") as out:
-        server = subprocess.Popen([str(SCIM_SEATS), "serve", "--port", str(port)], env=env,
+        server = subprocess.Popen([*scim_seats_command(), "serve", "--port", str(port)], env=env,
                                   stdout=out, stderr=out, start_new_session=True)
     writer = sqlite3.connect(path, isolation_level=None)
     try:
-        _wait_until_up(f"http://127.0.0.1:{port}", server)
+        wait_until_up(f"http://127.0.0.1:{port}", server)
         writer.execute("BEGIN IMMEDIATE")  # the create below waits for this lock
         with _post_user(port, token):
             time.sleep(0.5)  # let a worker take the request up and block on the lock
