@@ -7,13 +7,14 @@ from flask import Blueprint, Response, g, request
 
 from app.auth import authenticate_scim_client
 from app.scim_endpoints import list_page, read_one, write_one
-from app.scim_http import db, request_body, write_context
+from app.scim_http import check_url, db, request_body, write_context
 from scim import directory
 from scim.listing import EVERYTHING, USERS, search_parameters
 from scim.schemas import USER_TYPE
 
 bp = Blueprint("scim", __name__, url_prefix="/scim/v2")
 bp.before_request(authenticate_scim_client)
+bp.before_request(check_url)
 
 
 @bp.post("/.search")
