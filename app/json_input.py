@@ -2,12 +2,15 @@
 before anything reads it: the body as JSON (BadJson when it is not JSON), the path segments
 and the query parameters as werkzeug decoded them. Text no database can keep raises
 scim.text.UnstorableText; either is the client's error, never a 500. The SCIM and admin
-blueprints each say how it reads in their error format."""
+blueprints, the console and the OAuth token endpoint each say how it reads in their error
+format."""
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from flask import request
 
 from scim.text import UnstorableText, check_document, check_text
 
@@ -23,6 +26,12 @@ def loads(raw: bytes) -> Any:
         raise BadJson("the request body is not valid JSON") from exc
     check_document(document)
     return document
+
+
+def check_url() -> None:
+    """The current request's path segments and query parameters."""
+    check_path(request.view_args)
+    check_query(request.args.items(multi=True))
 
 
 def check_path(view_args: Mapping[str, Any] | None) -> None:

@@ -1,15 +1,23 @@
 """Requests a fuzzer answered with a 500, on both databases: a NUL in a resource id of the
 path, NUL and lone-surrogate escapes in filter literals, values that outgrow their column
 when lower-cased, substring literals too long for SQLite's LIKE, and a NUL in an admin API
-query parameter. Each is now a 4xx in the API's error format that changes nothing."""
+query parameter; then the same NUL in the console's URLs and in OAuth client credentials.
+Each is now a 4xx in the API's error format that changes nothing."""
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
 
+from flask import Flask
+
 from app.db import Database
 from scim.text import MAX_TEXT_LENGTH
+from seats import clients
+from seats.models import OAuthClientRow
+from tests.api.test_console import _sign_in
+from tests.api.test_oauth import Client, assert_oauth_error, basic, request_token
+from tests.conftest import NOW, OrgRef
 from tests.support import (
     SCIM_JSON,
     Admin,
@@ -186,3 +194,41 @@ def test_urls_are_checked_only_after_authentication(scim: Scim, owner: Admin) ->
     """A client without a token learns nothing from the URL check, not even that it ran."""
     assert_scim_error(scim.client.get("/scim/v2/Users/%00"), 401)
     assert_problem(owner.client.get("/admin/v1/audit?action=%00"), 401, "UNAUTHENTICATED")
+
+
+# --- the same check elsewhere: the console and the OAuth token endpoint -----------------------
+
+
+@pytest.mark.parametrize("url", [
+    "/console/users?q=%00", "/console/users?q=a%00b&seat=held", "/console/audit?action=%00",
+    "/console/billing/quotes/%00", "/console/users?to=%00",
+])
+def test_nul_in_a_console_url_is_bad_request(app: Flask, owner: Admin, url: str) -> None:
+    browser = app.test_client()
+    assert _sign_in(browser, owner.token).status_code == 303
+    response = browser.get(url)
+    assert response.status_code == 400 and "NUL" in response.get_data(as_text=True)
+    assert browser.get(url.replace("%00", "x")).status_code in (200, 404)
+
+
+@pytest.fixture
+def oauth_client(database: Database, org: OrgRef) -> Client:
+    with database.transaction() as session:
+        row, secret = clients.issue_client(session, org.id, "entra", NOW)
+    return Client(id=row.id, secret=secret, org_id=org.id, org_slug=org.slug)
+
+
+@pytest.mark.parametrize("method", ["basic", "form"])
+@pytest.mark.parametrize("part", ["id", "secret"])
+def test_nul_in_oauth_client_credentials_is_invalid_request(
+    app: Flask, oauth_client: Client, database: Database, method: str, part: str
+) -> None:
+    client = oauth_client
+    client_id = f"{client.id}\x00" if part == "id" else client.id
+    secret = f"{client.secret}\x00" if part == "secret" else client.secret
+    data = {"grant_type": "client_credentials"}
+    response = (request_token(app, data, basic(client_id, secret)) if method == "basic"
+                else request_token(app, {**data, "client_id": client_id, "client_secret": secret}))
+    assert_oauth_error(response, 400, "invalid_request")
+    with database.transaction(write=False) as session:
+        assert session.get_one(OAuthClientRow, client.id).last_used_at is None
