@@ -13,6 +13,7 @@ requests it sent and what they got back."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,8 +23,10 @@ from urllib.parse import quote
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from app.db import Database
+from scim.tables import GroupRow, UserRow
 from tests.support import (
     ERROR_URN,
     PATCH_URN,
@@ -222,7 +225,12 @@ PATCH_BODIES = st.one_of(
 
 PLAIN = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]),
                min_size=1, max_size=20)
-VALUES = weighted((PLAIN, 3), (TEXT, 1), (JSON_SCALARS, 1))
+AT_THE_LIMIT = st.builds(lambda char, width, over: char * (width // len(char.lower()) + over),
+                         st.sampled_from(["İ", "a", "ß"]), st.sampled_from([64, 255, 2048]),
+                         st.sampled_from([-1, 0, 1]))
+"""Text around the width of a column (type, userName, a multi-valued value) as stored:
+"İ" is two characters once lower-cased."""
+VALUES = weighted((PLAIN, 3), (TEXT, 1), (AT_THE_LIMIT, 1), (JSON_SCALARS, 1))
 """A body value: most are fine, so that most bodies get as far as the database."""
 
 
@@ -266,9 +274,15 @@ def list_requests() -> st.SearchStrategy[Request]:
     )
 
 
-def resource_requests(ids: st.SearchStrategy[str]) -> st.SearchStrategy[Request]:
-    """Writes and reads of one resource, by an id that exists or one that is hostile."""
-    any_id = weighted((ids, 4), (TEXT.filter(bool).map(_segment), 1))
+EXISTING = st.integers(0, 9).map(lambda n: f"~{n}")
+"""The n-th of the org's resources of the path's type when the request is sent: an index,
+not an id, so that examples replay alike although resources come and go."""
+
+
+def resource_requests(members: st.SearchStrategy[str]) -> st.SearchStrategy[Request]:
+    """Writes and reads of one resource, by an id that exists or one that is hostile;
+    `members` are ids for group bodies."""
+    any_id = weighted((EXISTING, 4), (TEXT.filter(bool).map(_segment), 1))
     either = st.sampled_from(["/Users/", "/Groups/"])
     return weighted(
         (st.builds(lambda i, b: Request("PATCH", "/Users/" + i, body=b), any_id, PATCH_BODIES), 4),
@@ -276,12 +290,12 @@ def resource_requests(ids: st.SearchStrategy[str]) -> st.SearchStrategy[Request]
         (st.builds(lambda i, b: Request("PUT", "/Users/" + i, body=b), any_id, _user_bodies()), 2),
         (st.builds(lambda e, i: Request("DELETE", e + i), either, any_id), 1),
         (st.builds(lambda e, i: Request("GET", e + i), either, any_id), 1),
-        (st.builds(lambda e, i, q: Request("GET", e + i, q), either, ids, PARAMETERS), 1),
+        (st.builds(lambda e, i, q: Request("GET", e + i, q), either, EXISTING, PARAMETERS), 1),
         (st.builds(lambda i, b: Request("PATCH", "/Groups/" + i, body=b), any_id,
                    PATCH_BODIES), 1),
         (st.builds(lambda i, b: Request("PUT", "/Groups/" + i, body=b), any_id,
-                   _group_bodies(ids)), 1),
-        (st.builds(lambda b: Request("POST", "/Groups", body=b), _group_bodies(ids)), 1),
+                   _group_bodies(members)), 1),
+        (st.builds(lambda b: Request("POST", "/Groups", body=b), _group_bodies(members)), 1),
     )
 
 
@@ -292,6 +306,7 @@ def resource_requests(ids: st.SearchStrategy[str]) -> st.SearchStrategy[Request]
 class Tally:
     """What one backend's run sent and got back, printed when the test ends."""
 
+    examples: int = 0
     requests: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
 
@@ -309,7 +324,7 @@ def tally(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]) ->
     counted = Tally()
     yield counted
     with capsys.disabled():
-        print(f"\n{request.node.name}: {counted.requests} requests, "
+        print(f"\n{request.node.name}: {counted.examples} examples, {counted.requests} requests, "
               f"{counted.server_errors} 5xx, statuses {dict(sorted(counted.statuses.items()))}")
 
 
@@ -331,8 +346,8 @@ def _assert_scim_answer(request: Request, response: Any) -> None:
 @dataclass(frozen=True)
 class Fuzzer:
     """Sends requests as one org's SCIM client and checks the three properties after each.
-    `ids` are the resources seeded for it: fixed for the whole run, so that examples draw
-    from the same list (hypothesis replays them), though some are deleted on the way."""
+    `ids` are the resources seeded for it, which group bodies name as members: a list fixed
+    for the whole run, since examples must draw alike when hypothesis replays them."""
 
     admin: Admin
     database: Database
@@ -341,7 +356,7 @@ class Fuzzer:
 
     def __call__(self, request: Request) -> None:
         scim = self.admin.scim
-        path = f"/scim/v2{request.path}"
+        path = f"/scim/v2{self._resolve(request.path)}"
         if request.query:
             path = f"{path}?{_query_string(request.query)}"
         body = None if request.body is None else json.dumps(request.body)
@@ -350,6 +365,17 @@ class Fuzzer:
         self.tally.count(response.status_code)
         _assert_scim_answer(request, response)
         assert_seat_invariant(self.database, scim.org_id)
+
+    def _resolve(self, path: str) -> str:
+        """`/Users/~3` → the id of the org's fourth user (modulo how many there are)."""
+        endpoint, _, last = path.rpartition("/")
+        table = {"/Users": UserRow, "/Groups": GroupRow}.get(endpoint)
+        if table is None or not re.fullmatch(r"~\d+", last):
+            return path
+        with self.database.transaction(write=False) as session:
+            ids = list(session.scalars(select(table.id).where(
+                table.org_id == self.admin.org_id).order_by(table.created_at, table.id)))
+        return f"{endpoint}/{ids[int(last[1:]) % len(ids)] if ids else 'none'}"
 
 
 @pytest.fixture
@@ -373,6 +399,7 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database
 @FUZZ
 @given(request=list_requests())
 def test_lists_and_searches_never_fail_on_the_server(fuzz: Fuzzer, request: Request) -> None:
+    fuzz.tally.examples += 1
     fuzz(request)
 
 
@@ -381,12 +408,15 @@ def test_lists_and_searches_never_fail_on_the_server(fuzz: Fuzzer, request: Requ
 def test_resource_reads_and_writes_never_fail_on_the_server(
     fuzz: Fuzzer, data: st.DataObject
 ) -> None:
-    fuzz(data.draw(resource_requests(st.sampled_from(fuzz.ids))))
+    request = data.draw(resource_requests(st.sampled_from(fuzz.ids)))
+    fuzz.tally.examples += 1
+    fuzz(request)
 
 
 @FUZZ
 @given(filter_text=FILTERS, endpoint=st.sampled_from(["/Users", "/Groups"]))
 def test_filters_never_fail_on_the_server(fuzz: Fuzzer, filter_text: str, endpoint: str) -> None:
+    fuzz.tally.examples += 1
     fuzz(Request("GET", endpoint, {"filter": filter_text}))
     fuzz(Request("POST", "/.search", body={"schemas": [SEARCH_URN], "filter": filter_text}))
 
@@ -413,6 +443,7 @@ def test_admin_queries_never_fail_on_the_server(
     owner: Admin, tally: Tally, params: dict[str, str], segment: str
 ) -> None:
     """The same query parameters on every admin read; a hostile invoice number in the path."""
+    tally.examples += 1
     for path in (*ADMIN_READS, f"/invoices/{segment}"):
         response = owner.client.get(f"/admin/v1{path}?{_query_string(params)}",
                                     headers={"Authorization": f"Bearer {owner.token}"})
