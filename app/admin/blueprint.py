@@ -26,7 +26,7 @@ bp.register_error_handler(
 
 
 @bp.before_request
-def check_url() -> None:
+def _check_url() -> None:
     """After authentication: path segments and query parameters pass the check bodies pass
     (scim.text), so a `%00` is a 400 here rather than a database error."""
     try:
