@@ -17,6 +17,7 @@ import jwt
 from flask import Blueprint, Response, current_app, request
 
 from app.settings import Settings
+from scim.text import UnstorableText, check_text
 from seats import clients
 from seats.clock import utcnow
 
@@ -131,6 +132,17 @@ def _client_credentials(form: dict[str, str]) -> Credentials:
     raise _invalid_client("client authentication is required")
 
 
+def _storable(credentials: Credentials) -> Credentials:
+    """Checked as every client text is (scim.text) before they are looked up: a `%00`,
+    form-encoded or inside Basic credentials, is a NUL that PostgreSQL refuses to compare."""
+    try:
+        check_text(credentials.client_id)
+        check_text(credentials.secret)
+    except UnstorableText as exc:
+        raise _invalid_request(f"the client credentials: {exc}") from exc
+    return credentials
+
+
 # --- the access token -----------------------------------------------------------------------
 
 
@@ -185,7 +197,7 @@ def token() -> Response:
     signed only after the transaction that marked the client used has committed."""
     form = _form()
     _check_grant_type(form)
-    credentials = _client_credentials(form)
+    credentials = _storable(_client_credentials(form))
     now = utcnow()
     with current_app.extensions["db"].transaction() as session:
         client = clients.authenticate(session, credentials.client_id, credentials.secret, now)

@@ -13,7 +13,7 @@ from flask.blueprints import BlueprintSetupState
 
 from app.auth import authenticate_scim_client
 from app.scim_endpoints import list_page, read_one, write_one
-from app.scim_http import db, request_body, write_context
+from app.scim_http import check_url, db, request_body, write_context
 from scim import directory
 from scim.listing import EVERYTHING, USERS, search_parameters
 from scim.schemas import USER_TYPE
@@ -22,6 +22,7 @@ PREFIX = "/scim/v2"
 
 bp = Blueprint("scim", __name__, url_prefix=PREFIX)
 bp.before_request(authenticate_scim_client)
+bp.before_request(check_url)
 
 
 def canonical_path(path: str, endpoints: Mapping[str, str]) -> str:

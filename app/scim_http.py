@@ -1,5 +1,6 @@
-"""Request plumbing shared by the SCIM blueprints (Users, Groups, Bulk): the body, the
-database, the settings, the write context of the current request and the cursor key."""
+"""Request plumbing shared by the SCIM blueprints (Users, Groups, Bulk): the body and the
+URL's text, the database, the settings, the write context of the current request and the
+cursor key."""
 from __future__ import annotations
 
 import hashlib
@@ -41,6 +42,15 @@ def request_body() -> Any:
     except json_input.BadJson as exc:
         raise invalid_syntax(str(exc)) from exc
     except UnstorableText as exc:  # the depth limit included: it is about the values
+        raise invalid_value(str(exc)) from exc
+
+
+def check_url() -> None:
+    """before_request hook, after authentication (a client without a token learns nothing):
+    resource ids in the path and every query parameter pass the check bodies pass."""
+    try:
+        json_input.check_url()
+    except UnstorableText as exc:
         raise invalid_value(str(exc)) from exc
 
 

@@ -12,6 +12,7 @@ from scim2_filter_parser.parser import SCIMParser, SCIMParserError
 from sly.lex import Token
 
 from scim.errors import invalid_filter
+from scim.text import MAX_TEXT_LENGTH, UnstorableText, check_text
 
 MAX_NESTING = 16
 """Deeper groupings are refused up front: the consumers and SQLAlchemy recurse per level."""
@@ -62,8 +63,22 @@ class _Tokens:
         if self._comparisons > MAX_COMPARISONS:
             raise invalid_filter(f"Filter has more than {MAX_COMPARISONS} comparisons")
         if token.type in _JSON_TOKENS:
-            token.value = json.loads(token.value)
+            token.value = _literal(token)
         return token
+
+
+def _literal(token: Token) -> object:
+    """A compValue as the JSON value it is, checked as every client text is (scim.text) once
+    its escapes are decoded: `"\\u0000"` is a NUL only now. No stored value is longer than
+    MAX_TEXT_LENGTH, so a longer literal matches nothing; it is refused rather than sent,
+    since SQLite refuses LIKE patterns of 50,000 bytes and more."""
+    value = json.loads(token.value)
+    if isinstance(value, str):
+        try:
+            check_text(value, MAX_TEXT_LENGTH)
+        except UnstorableText as exc:
+            raise invalid_filter(f"Filter value at character {token.index + 1}: {exc}") from None
+    return value
 
 
 def parse(text: str) -> ast.Filter:

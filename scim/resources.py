@@ -3,16 +3,16 @@ built from the attribute table in schemas.py), and the rendered resource with it
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema as MarshmallowSchema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema as MarshmallowSchema, ValidationError, fields
 
 from scim.errors import invalid_path, invalid_value
-from scim.text import UnstorableText, check_document
+from scim.text import MAX_TEXT_LENGTH, UnstorableText, check_document, check_text
 from scim.schemas import (
     GROUP_TYPE,
     USER_TYPE,
@@ -36,9 +36,21 @@ _SCALAR_FIELDS: dict[str, type[fields.Field]] = {
 
 
 _INDEXED_LENGTHS = {"userName": 255, "externalId": 255, "displayName": 255, "type": 64}
-"""Attributes kept in indexed columns of that width; any other text may be up to 2,048
-characters (the width of the multi-valued value columns)."""
-MAX_TEXT_LENGTH = 2048
+"""Attributes kept in indexed columns of that width; any other text may be up to
+MAX_TEXT_LENGTH characters (the width of the multi-valued value columns)."""
+
+
+def _storable(limit: int) -> Callable[[str], None]:
+    """A marshmallow validator applying scim.text's one check of client text, so the limit
+    counts the lower-cased copy the indexes keep, not the text as sent."""
+
+    def check(value: str) -> None:
+        try:
+            check_text(value, limit)
+        except UnstorableText as exc:
+            raise ValidationError(str(exc)) from exc
+
+    return check
 
 
 def _field(attribute: Attribute, *, element: bool = False) -> fields.Field:
@@ -49,7 +61,7 @@ def _field(attribute: Attribute, *, element: bool = False) -> fields.Field:
     kind = _SCALAR_FIELDS[attribute.type]
     if kind is fields.String:
         limit = _INDEXED_LENGTHS.get(attribute.name, MAX_TEXT_LENGTH)
-        return kind(allow_none=True, validate=validate.Length(max=limit))
+        return kind(allow_none=True, validate=_storable(limit))
     return kind(allow_none=True)
 
 

@@ -25,6 +25,20 @@ bp.register_error_handler(
 )
 
 
+@bp.before_request
+def _check_url() -> None:
+    """After authentication: path segments and query parameters pass the check bodies pass
+    (scim.text), so a `%00` is a 400 here rather than a database error."""
+    try:
+        json_input.check_path(request.view_args)
+    except UnstorableText as exc:
+        raise Problem(400, "INVALID_PATH", str(exc)) from exc
+    try:
+        json_input.check_query(request.args.items(multi=True))
+    except UnstorableText as exc:
+        raise Problem(400, "INVALID_QUERY", str(exc)) from exc
+
+
 def db() -> Any:
     return current_app.extensions["db"]
 

@@ -9,13 +9,15 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import Forbidden, HTTPException
+from werkzeug.exceptions import BadRequest, Forbidden, HTTPException
 
+from app import json_input
 from app.admin.problems import from_domain
 from app.console import identity
 from app.db import Database
 from app.settings import Settings
 from scim.errors import ScimError
+from scim.text import UnstorableText
 from seats.clock import utcnow
 from seats.errors import SeatsError
 
@@ -59,6 +61,16 @@ def _guard() -> Response | None:
         return redirect(url_for("console.login", next=wanted))
     g.admin, g.org_id, g.actor = admin, admin.org_id, admin.actor
     return None
+
+
+@bp.before_request
+def _check_url() -> None:
+    """After the session check: path segments and query parameters pass the check every
+    client text passes (scim.text), so a `%00` is a 400 here rather than a database error."""
+    try:
+        json_input.check_url()
+    except UnstorableText as exc:
+        raise BadRequest(str(exc)) from exc
 
 
 @bp.after_request
