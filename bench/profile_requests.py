@@ -47,6 +47,7 @@ class Config:
     grouped: float
     rounds: int
     requests: int
+    scenarios: tuple[str, ...]
     profile: str | None
     sort: str
     seed: int
@@ -76,6 +77,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     parser.add_argument("--rounds", type=int, default=7, help="timed rounds per scenario")
     parser.add_argument("--requests", type=int, default=200,
                         help="requests per round (list pages: a tenth of it)")
+    parser.add_argument("--only", default=",".join(SCENARIOS),
+                        help="comma-separated scenarios to time, of: " + ", ".join(SCENARIOS))
     parser.add_argument("--profile", choices=sorted(SCENARIOS), default=None,
                         help="also run one round of this scenario under cProfile")
     parser.add_argument("--sort", choices=("cumulative", "tottime"), default="tottime",
@@ -86,8 +89,11 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         parser.error(f"need --users >= {TEAM_SIZE} and 0 <= --grouped <= 1")
     if args.rounds < 1 or args.requests < 10:
         parser.error("need --rounds >= 1 and --requests >= 10")
-    return Config(args.users, args.grouped, args.rounds, args.requests, args.profile, args.sort,
-                  args.seed)
+    scenarios = tuple(name.strip() for name in args.only.split(",") if name.strip())
+    if not set(scenarios) <= SCENARIOS.keys():
+        parser.error(f"--only takes scenarios of: {', '.join(SCENARIOS)}")
+    return Config(args.users, args.grouped, args.rounds, args.requests, scenarios, args.profile,
+                  args.sort, args.seed)
 
 
 # --------------------------------------------------------------------------- the directory
@@ -248,7 +254,8 @@ def run(config: Config) -> None:
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {directory.tenant.token}"
         rng = random.Random(config.seed)
         print(f"{'scenario':44} {'median ms':>10} {'min ms':>8}   ({config.rounds} rounds)")
-        for name, (title, make, divisor) in SCENARIOS.items():
+        for name in config.scenarios:
+            title, make, divisor = SCENARIOS[name]
             count = config.requests // divisor
             timings = time_scenario(client, make(directory, rng), count, config.rounds)
             print(f"{title:44} {statistics.median(timings):10.2f} {timings[0]:8.2f}", flush=True)
