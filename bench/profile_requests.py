@@ -34,6 +34,7 @@ from scim_bench import PATCH_URN, SCIM_JSON, Tenant, create_tenant, now_utc, pre
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient
+    from sqlalchemy.orm import Session
 
     from app.db import Database
 
@@ -72,7 +73,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         "asserts nothing.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--users", type=int, default=10_000, help="users preloaded")
     parser.add_argument("--grouped", type=float, default=0.3,
                         help="share of the users that are direct members of a team group")
     parser.add_argument("--rounds", type=int, default=7, help="timed rounds per scenario")
@@ -84,7 +85,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
                         help="also run one round of this scenario under cProfile")
     parser.add_argument("--sort", choices=("cumulative", "tottime"), default="tottime",
                         help="cProfile sort order")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="seeds the ids, names and pages picked")
     args = parser.parse_args(argv)
     if args.users < TEAM_SIZE or not 0 <= args.grouped <= 1:
         parser.error(f"need --users >= {TEAM_SIZE} and 0 <= --grouped <= 1")
@@ -93,6 +94,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     scenarios = tuple(name.strip() for name in args.only.split(",") if name.strip())
     if not set(scenarios) <= SCENARIOS.keys():
         parser.error(f"--only takes scenarios of: {', '.join(SCENARIOS)}")
+    if "get-nested" in scenarios and args.users * args.grouped < TEAM_SIZE:
+        parser.error(f"get-nested needs --users x --grouped of at least {TEAM_SIZE} (one team)")
     return Config(args.users, args.grouped, args.rounds, args.requests, scenarios, args.profile,
                   args.sort, args.seed)
 
@@ -100,7 +103,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
 # --------------------------------------------------------------------------- the directory
 
 
-def _group(session: Any, org_id: str, name: str) -> str:
+def _group(session: Session, org_id: str, name: str) -> str:
     from scim.directory import WriteContext
     from scim.groups import create_group
 
