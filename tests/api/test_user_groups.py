@@ -3,24 +3,16 @@ user is in nested groups, directly in a group that is also reached through nesti
 none; and not read at all when the response leaves it out (RFC 7644 §3.9)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
 
+from tests.api.test_groups_api import create_group, member_queries
 from tests.support import Scim
 
-GROUP_URN = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
-
-def create_group(scim: Scim, display_name: str, *member_ids: str) -> str:
-    body = {"schemas": [GROUP_URN], "displayName": display_name,
-            "members": [{"value": m} for m in member_ids]}
-    response = scim.post("/Groups", body)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
+def group(scim: Scim, display_name: str, *member_ids: str) -> str:
+    return create_group(scim, display_name, *member_ids)["id"]
 
 
 def shown_groups(resource: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -28,31 +20,15 @@ def shown_groups(resource: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [(g["value"], g["display"], g["type"]) for g in resource.get("groups", [])]
 
 
-@contextmanager
-def member_queries(app: Flask) -> Iterator[list[str]]:
-    engine = app.extensions["db"].engine
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if "scim_group_members" in statement:
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def test_a_page_mixing_nested_and_ungrouped_users_gives_each_exactly_its_groups(
     app: Flask, scim: Scim
 ) -> None:
     deep, alone, both, none, other = (scim.create(f"mixed-{n}")["id"] for n in range(5))
-    team = create_group(scim, "Team", deep, both)
-    department = create_group(scim, "Department", team, both)
-    company = create_group(scim, "Company", department)
-    side = create_group(scim, "Side", other)
-    create_group(scim, "Empty")
+    team = group(scim, "Team", deep, both)
+    department = group(scim, "Department", team, both)
+    company = group(scim, "Company", department)
+    side = group(scim, "Side", other)
+    group(scim, "Empty")
     expected = {
         deep: [(company, "Company", "indirect"), (department, "Department", "indirect"),
                (team, "Team", "direct")],
@@ -73,8 +49,8 @@ def test_a_page_mixing_nested_and_ungrouped_users_gives_each_exactly_its_groups(
 
 def test_groups_follow_a_change_of_nesting_at_once(scim: Scim) -> None:
     user = scim.create("moving")["id"]
-    team = create_group(scim, "Team", user)
-    parent = create_group(scim, "Parent", team)
+    team = group(scim, "Team", user)
+    parent = group(scim, "Parent", team)
     assert shown_groups(scim.get(f"/Users/{user}").get_json()) == [
         (parent, "Parent", "indirect"), (team, "Team", "direct")]
     assert scim.delete(f"/Groups/{team}").status_code == 204
@@ -83,7 +59,7 @@ def test_groups_follow_a_change_of_nesting_at_once(scim: Scim) -> None:
 
 def test_excluded_groups_are_not_read_for_one_user_or_a_page(app: Flask, scim: Scim) -> None:
     user = scim.create("excluded")["id"]
-    create_group(scim, "Hidden", user)
+    group(scim, "Hidden", user)
     with member_queries(app) as queries:
         one = scim.get(f"/Users/{user}", excludedAttributes="groups").get_json()
         page = scim.get("/Users", excludedAttributes="groups").get_json()["Resources"]
