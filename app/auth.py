@@ -8,7 +8,6 @@ from app import oauth
 from scim.errors import ScimError
 from seats import service
 from seats.clock import utcnow
-from seats.models import ScimToken
 
 
 def _bearer_token() -> str | None:
@@ -40,7 +39,7 @@ def authenticate_scim_client() -> None:
     _record_use(stored)
 
 
-def _record_use(token: ScimToken) -> None:
+def _record_use(token: service.LiveToken) -> None:
     """Admins see when a token was last used, to the minute. Checked before writing, and
     written in its own short transaction, so that SCIM reads do not all become writes."""
     now = utcnow()

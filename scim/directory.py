@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from argon2 import PasswordHasher
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,8 +46,14 @@ def _subject(row: UserRow) -> str:
     return f"user:{row.id}"
 
 
+_USER_BY_ID = select(UserRow).where(
+    UserRow.org_id == bindparam("org_id"), UserRow.id == bindparam("user_id")
+)
+"""Built once: every GET of a user runs it, and building it cost more than the lookup."""
+
+
 def get_user(session: Session, org_id: str, user_id: str) -> UserRow:
-    row = session.scalar(select(UserRow).where(UserRow.org_id == org_id, UserRow.id == user_id))
+    row = session.scalar(_USER_BY_ID, {"org_id": org_id, "user_id": user_id})
     if row is None:
         raise not_found(f"User {user_id} not found")
     return row

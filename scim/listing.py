@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Subquery,
     and_,
+    bindparam,
     cast,
     func,
     literal,
@@ -350,6 +351,15 @@ def _past(listed: Subquery, position: Position, descending: bool) -> ColumnEleme
     return or_(key < value, and_(key == value, row_id < position.row_id))
 
 
+_BY_IDS = {
+    table: select(table).where(
+        table.org_id == bindparam("org_id"), table.id.in_(bindparam("ids", expanding=True))
+    )
+    for table in (UserRow, GroupRow)
+}
+"""The rows of a page, by table: built once, since every list and filter response loads one."""
+
+
 def _load(
     session: Session, org_id: str, sources: Sequence[Source], page: Sequence[Row[Any]]
 ) -> list[Any]:
@@ -361,10 +371,9 @@ def _load(
         wanted[entry.type].append(entry.id)
     found: dict[tuple[str, str], Any] = {}
     for name, ids in wanted.items():
-        table = tables[name]
+        statement = _BY_IDS[tables[name]]
         for chunk in chunks(ids):
-            rows = session.scalars(select(table).where(table.org_id == org_id,
-                                                       table.id.in_(chunk)))
+            rows = session.scalars(statement, {"org_id": org_id, "ids": list(chunk)})
             found.update(((name, row.id), row) for row in rows)
     return [found[key] for key in ((entry.type, entry.id) for entry in page) if key in found]
 

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from seats import audit, events, money, renewal
@@ -163,13 +163,26 @@ def issue_token(session: Session, org_id: str, name: str, now: datetime) -> tupl
     return token, secret
 
 
-def token_by_secret(session: Session, secret: str) -> ScimToken | None:
+@dataclass(frozen=True)
+class LiveToken:
+    """What authenticating a request needs of a token: read as three columns rather than
+    as an entity, since every SCIM request reads it."""
+
+    id: str
+    org_id: str
+    last_used_at: datetime | None
+
+
+_LIVE_TOKEN = select(ScimToken.id, ScimToken.org_id, ScimToken.last_used_at).where(
+    ScimToken.secret_sha256 == bindparam("digest"), ScimToken.revoked_at.is_(None)
+)
+"""Built once: constructing the statement cost more than the indexed lookup it runs."""
+
+
+def token_by_secret(session: Session, secret: str) -> LiveToken | None:
     """The live (unrevoked) token with this secret, or None."""
-    return session.scalar(
-        select(ScimToken).where(
-            ScimToken.secret_sha256 == secret_digest(secret), ScimToken.revoked_at.is_(None)
-        )
-    )
+    row = session.execute(_LIVE_TOKEN, {"digest": secret_digest(secret)}).first()
+    return None if row is None else LiveToken(row.id, row.org_id, row.last_used_at)
 
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -197,7 +210,7 @@ def revoke_token(session: Session, org_id: str, token_id: str, now: datetime) ->
     return True
 
 
-def touch_due(token: ScimToken, now: datetime) -> bool:
+def touch_due(token: LiveToken, now: datetime) -> bool:
     """Lets the caller skip the write transaction on most requests."""
     return token.last_used_at is None or token.last_used_at < now - LAST_USED_RESOLUTION
 
