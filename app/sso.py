@@ -19,7 +19,7 @@ from scim.text import UnstorableText
 from scim import signin
 from scim.directory import WriteContext
 from scim.errors import ScimError
-from seats import service
+from seats import seating
 from seats.clock import utcnow
 from seats.errors import SeatsError
 from seats.models import SsoConfig
@@ -219,7 +219,7 @@ def _sign_in_once_more_after_conflict(
 def _record_refusal(identity: signin.Identity, ctx: WriteContext, reason: str) -> None:
     """In a transaction of its own, after the refused one rolled back: a trace, nothing else."""
     with _db().transaction() as session:
-        service.record_refusal(
+        seating.record_refusal(
             session, ctx.org_id, actor=ctx.actor,
             subject=f"userName:{identity.user_name}"[:AUDIT_TEXT_MAX], reason=reason, now=utcnow(),
         )

@@ -207,14 +207,14 @@ def user_document(prefix: str, n: int) -> dict[str, Any]:
 
 
 def create_tenant(db: Database, slug: str) -> Tenant:
-    from seats import service
+    from seats import seating
 
-    contract = service.NewContract(
+    contract = seating.NewContract(
         seats=SEATS, unit_price_minor=0, currency="USD", term_start=now_utc().date()
     )
     with db.transaction() as session:
-        org = service.create_org(session, slug, contract, now_utc())
-        _, secret = service.issue_token(session, org.id, "bench", now_utc())
+        org = seating.create_org(session, slug, contract, now_utc())
+        _, secret = seating.issue_token(session, org.id, "bench", now_utc())
         return Tenant(org_id=org.id, token=secret)
 
 
@@ -245,7 +245,7 @@ def _insert_batch_core(
     from scim.directory import store_user
     from scim.resources import user_input
     from scim.tables import UserRow, UserValueRow
-    from seats import service
+    from seats import seating
     from seats.models import new_id
 
     now = now_utc()
@@ -262,7 +262,7 @@ def _insert_batch_core(
             value.pop("id")
             value["user_id"] = row.id
             values.append(value)
-    pool = service.lock_pool(session, org_id, now)
+    pool = seating.lock_pool(session, org_id, now)
     pool.assigned += sum(1 for u in users if u["active"])
     session.execute(UserRow.__table__.insert(), users)
     if values:
@@ -639,7 +639,7 @@ def preflight() -> None:
     import scim.directory  # noqa: F401
     import scim.listing  # noqa: F401
     import scim.resources  # noqa: F401
-    import seats.service  # noqa: F401
+    import seats.seating  # noqa: F401
 
 
 def run(config: Config) -> None:

@@ -18,7 +18,7 @@ from scim.patch import apply_patch
 from scim.resources import UserInput, user_input
 from scim.schemas import USER, USER_TYPE
 from scim.tables import UserRow, UserValueRow
-from seats import service
+from seats import seating
 from seats.errors import ReassignmentRefused
 from seats.models import SeatPool, new_id
 
@@ -132,9 +132,9 @@ def _change_activity(
     if pool is None:
         raise RuntimeError("a seat change was attempted without the pool lock")
     if active:
-        service.claim_seat(session, pool, actor=ctx.actor, subject=_subject(row), now=ctx.now)
+        seating.claim_seat(session, pool, actor=ctx.actor, subject=_subject(row), now=ctx.now)
     else:
-        service.release_seat(session, pool, actor=ctx.actor, subject=_subject(row), now=ctx.now)
+        seating.release_seat(session, pool, actor=ctx.actor, subject=_subject(row), now=ctx.now)
 
 
 def _flush(session: Session, user_name: str) -> None:
@@ -148,7 +148,7 @@ def _flush(session: Session, user_name: str) -> None:
 def create_user(session: Session, raw: Any, ctx: WriteContext) -> UserRow:
     data = user_input(raw)
     data.document.setdefault("active", True)
-    pool = service.lock_pool(session, ctx.org_id, ctx.now)
+    pool = seating.lock_pool(session, ctx.org_id, ctx.now)
     _ensure_unique_user_name(session, ctx.org_id, data.user_name)
     row = UserRow(id=new_id(), org_id=ctx.org_id, active=False, created_at=ctx.now, version=0)
     _change_activity(session, pool, row, bool(data.document["active"]), ctx)
@@ -161,7 +161,7 @@ def create_user(session: Session, raw: Any, ctx: WriteContext) -> UserRow:
 def replace_user(session: Session, user_id: str, raw: Any, ctx: WriteContext) -> UserRow:
     """PUT: the whole resource is replaced; `active` absent keeps its current value."""
     data = user_input(raw)
-    pool = service.lock_pool(session, ctx.org_id, ctx.now) if "active" in data.document else None
+    pool = seating.lock_pool(session, ctx.org_id, ctx.now) if "active" in data.document else None
     row = _lock_user(session, user_id, ctx)
     data.document.setdefault("active", row.active)
     _ensure_unique_user_name(session, ctx.org_id, data.user_name, except_id=row.id)
@@ -183,7 +183,7 @@ def _mentions_active(value: Any) -> bool:
 def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> UserRow:
     """PATCH: all operations or none; a refused seat claim rolls back every operation."""
     operations = body.get("Operations") if isinstance(body, dict) else None
-    pool = service.lock_pool(session, ctx.org_id, ctx.now) if _mentions_active(operations) else None
+    pool = seating.lock_pool(session, ctx.org_id, ctx.now) if _mentions_active(operations) else None
     row = _lock_user(session, user_id, ctx)
     current = {"id": row.id, **row.data}
     patched = apply_patch(current, body, USER, USER_TYPE.extension_schemas)
@@ -198,7 +198,7 @@ def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> 
 
 
 def delete_user(session: Session, user_id: str, ctx: WriteContext) -> None:
-    pool = service.lock_pool(session, ctx.org_id, ctx.now)
+    pool = seating.lock_pool(session, ctx.org_id, ctx.now)
     row = _lock_user(session, user_id, ctx)
     _change_activity(session, pool, row, False, ctx)
     forget_memberships(session, ctx.org_id, row.id, ctx.now)
@@ -212,7 +212,7 @@ def reassign_seat(session: Session, from_user_id: str, to_user_id: str,
     full pool because `assigned` never changes. Both users are locked in id order."""
     if from_user_id == to_user_id:
         raise ReassignmentRefused("a seat cannot be reassigned to the user who holds it")
-    pool = service.lock_pool(session, ctx.org_id, ctx.now)
+    pool = seating.lock_pool(session, ctx.org_id, ctx.now)
     rows = {
         user_id: _lock_user(session, user_id, ctx)
         for user_id in sorted((from_user_id, to_user_id))
@@ -222,7 +222,7 @@ def reassign_seat(session: Session, from_user_id: str, to_user_id: str,
         raise ReassignmentRefused(f"user {source.id} holds no seat to give")
     if target.active:
         raise ReassignmentRefused(f"user {target.id} already holds a seat")
-    service.reassign_seat(session, pool, actor=ctx.actor, source=_subject(source),
+    seating.reassign_seat(session, pool, actor=ctx.actor, source=_subject(source),
                           target=_subject(target), now=ctx.now)
     for row, active in ((source, False), (target, True)):
         store_user(row, UserInput({**row.data, "active": active}, None), ctx.now)

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from seats import audit, events, invoices, money, service
+from seats import audit, events, invoices, money, seating
 from seats.audit import SeatCounts
 from seats.errors import (
     InvalidTopUp,
@@ -45,7 +45,7 @@ def parse_add_seats(raw: object, maximum: int) -> int:
 
 
 def _active_contract(session: Session, org_id: str, now: datetime) -> Contract:
-    service.ensure_active_term(session, org_id, None, now)
+    seating.ensure_active_term(session, org_id, None, now)
     return session.get_one(Contract, org_id)
 
 
@@ -59,7 +59,7 @@ def _valid_until(contract: Contract, now: datetime) -> datetime:
 def preview_top_up(
     session: Session, org_id: str, add_seats: int, *, actor: str, now: datetime
 ) -> Quote:
-    pool = service.lock_pool(session, org_id, now)  # rolls an ended term over first
+    pool = seating.lock_pool(session, org_id, now)  # rolls an ended term over first
     contract = _active_contract(session, org_id, now)
     share = prorate(contract.proration, contract.term_start, now.date())
     quote = Quote(
@@ -134,7 +134,7 @@ def _line_text(quote: Quote) -> str:
 
 def confirm_top_up(session: Session, org_id: str, quote_id: str, *, actor: str,
                    now: datetime) -> Purchase:
-    pool = service.lock_pool(session, org_id, now)
+    pool = seating.lock_pool(session, org_id, now)
     _active_contract(session, org_id, now)
     quote = _usable_quote(session, org_id, quote_id, pool, now)
     before = SeatCounts.of(pool)

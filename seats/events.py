@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from seats.pool import lock as lock_pool_row
+from seats.pool_lock import lock as lock_pool_row
 from seats.models import AlertSettings, AuditEvent, Contract, Org, OutboxEvent, SeatPool
 from seats.terms import term_end
 

@@ -25,7 +25,7 @@ from app.admin.schemas import (
     load,
 )
 from scim import directory
-from seats import commerce, idempotency, invoices, service
+from seats import commerce, idempotency, invoices, seating
 from seats.clock import utcnow
 from seats.errors import QuoteUnusable, SeatsError
 from seats.models import Contract, SeatPool
@@ -316,7 +316,7 @@ def reassign() -> Response:
     ctx = directory.WriteContext(org_id=g.org_id, actor=g.actor, now=utcnow())
     with db().transaction() as session:
         source, target = directory.reassign_seat(session, body["from_user_id"], body["to_user_id"], ctx)
-        counts = service.seat_counts(session, g.org_id)
+        counts = seating.seat_counts(session, g.org_id)
     moved = {"from_user": source, "to_user": target,
              "seats": {"total": counts.total, "assigned": counts.assigned, "free": counts.free}}
     return json_response(ReassignmentSchema().dump(moved))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.db import Database
 from scim import directory
-from seats import service
+from seats import seating
 from seats.errors import NoSeatAvailable
 from seats.models import Contract, Invoice, SeatPool
 from seats.terms import term_end
@@ -52,7 +52,7 @@ def test_edge_34_renews_with_the_seats_in_use(make_org: Callable[..., OrgRef], d
     org = make_org(seats=105, term_start=START, price_minor=30_000)
     _seed(database, org, active=98, inactive=3)
     with database.transaction() as session:
-        assert service.renew_if_due(session, org.id, AT_END) == 1
+        assert seating.renew_if_due(session, org.id, AT_END) == 1
     contract, pool = _contract_and_pool(database, org)
     assert contract.term_start == END
     assert (pool.total, pool.assigned) == (98, 98)
@@ -65,7 +65,7 @@ def test_edge_35_renews_at_least_the_minimum(make_org: Callable[..., OrgRef], da
     org = make_org(seats=30, term_start=START, minimum_seats=20)
     _seed(database, org, active=12)
     with database.transaction() as session:
-        service.renew_if_due(session, org.id, AT_END + timedelta(hours=3))
+        seating.renew_if_due(session, org.id, AT_END + timedelta(hours=3))
     _, pool = _contract_and_pool(database, org)
     assert (pool.total, pool.free) == (20, 8)
 
@@ -82,7 +82,7 @@ def test_edge_36_a_user_deactivated_a_minute_before_the_end_is_not_counted(
             "Operations": [{"op": "replace", "path": "active", "value": False}],
         }, ctx)
     with database.transaction() as session:
-        service.renew_if_due(session, org.id, AT_END)
+        seating.renew_if_due(session, org.id, AT_END)
     assert _contract_and_pool(database, org)[1].total == 2
 
 
@@ -107,9 +107,9 @@ def test_an_org_idle_for_three_terms_renews_each_term_once(
 ) -> None:
     org = make_org(seats=3, term_start=date(2023, 1, 1), minimum_seats=2)
     with database.transaction() as session:  # terms ended 2024-01-01, 2025-01-01, 2026-01-01
-        assert service.renew_if_due(session, org.id, AT_END) == 3
+        assert seating.renew_if_due(session, org.id, AT_END) == 3
     with database.transaction() as session:
-        assert service.renew_if_due(session, org.id, AT_END) == 0
+        assert seating.renew_if_due(session, org.id, AT_END) == 0
     contract, pool = _contract_and_pool(database, org)
     assert contract.term_start == END and pool.total == 2
     assert [i.seq for i in sorted(_renewal_invoices(database, org), key=lambda i: i.seq)] == [1, 2, 3]
@@ -120,7 +120,7 @@ def test_a_contract_without_auto_renew_is_never_renewed(
 ) -> None:
     org = make_org(seats=3, term_start=START, auto_renew=False)
     with database.transaction() as session:
-        assert service.renew_if_due(session, org.id, AT_END) == 0
+        assert seating.renew_if_due(session, org.id, AT_END) == 0
     assert _contract_and_pool(database, org)[0].term_start == START
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from seats import audit, events, money, renewal
-from seats.pool import lock as lock_pool_row
+from seats.pool_lock import lock as lock_pool_row
 from seats.audit import SeatCounts
 from seats.errors import InvalidContract, NoActiveSubscription, OrgAlreadyExists, UnknownOrg
 from seats.models import PRORATION_POLICIES, Contract, Org, ScimToken, SeatPool

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from seats.errors import SeatsError
 from seats.models import OAuthClientRow
-from seats.service import secret_digest
+from seats.seating import secret_digest
 
 CLIENT_ID_PREFIX = "scc_"
 SECRET_PREFIX = "sccs_"
