@@ -6,7 +6,7 @@ from flask import current_app, g, request
 
 from app import oauth
 from scim.errors import ScimError
-from seats import seating
+from seats import credentials
 from seats.clock import utcnow
 from seats.models import ScimToken
 
@@ -32,7 +32,7 @@ def authenticate_scim_client() -> None:
         g.actor = f"oauth-client:{holder.client_id}"
         return
     with current_app.extensions["db"].transaction(write=False) as session:
-        stored = seating.token_by_secret(session, token)
+        stored = credentials.token_by_secret(session, token)
     if stored is None:
         raise ScimError(401, "the bearer token is not valid")
     g.org_id = stored.org_id
@@ -44,6 +44,6 @@ def _record_use(token: ScimToken) -> None:
     """Admins see when a token was last used, to the minute. Checked before writing, and
     written in its own short transaction, so that SCIM reads do not all become writes."""
     now = utcnow()
-    if seating.touch_due(token, now):
+    if credentials.touch_due(token, now):
         with current_app.extensions["db"].transaction() as session:
-            seating.touch_token(session, token.id, now)
+            credentials.touch_token(session, token.id, now)

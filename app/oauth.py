@@ -19,7 +19,7 @@ from flask import Blueprint, Response, current_app, request
 from app.settings import Settings
 from scim.text import UnstorableText, check_text
 from seats.clock import utcnow
-from seats.credentials import authenticate, live_client_org
+from seats.credentials import authenticate_client, live_client_org
 
 bp = Blueprint("oauth", __name__, url_prefix="/oauth")
 
@@ -200,7 +200,7 @@ def token() -> Response:
     credentials = _storable(_client_credentials(form))
     now = utcnow()
     with current_app.extensions["db"].transaction() as session:
-        client = authenticate(session, credentials.client_id, credentials.secret, now)
+        client = authenticate_client(session, credentials.client_id, credentials.secret, now)
     if client is None:
         raise _invalid_client("the client credentials are not valid")
     settings: Settings = current_app.extensions["settings"]

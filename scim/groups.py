@@ -17,13 +17,13 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from scim import memberships, schemas, valuefilter
-from scim.directory import WriteContext
 from scim.errors import ScimError, invalid_filter, invalid_value, mutability, not_found
 from scim.memberships import Member
 from scim.patch import _operations as patch_operations
 from scim.patch import apply_patch
 from scim.resources import canonical_keys, validate_document
 from scim.tables import GroupRow
+from scim.users import WriteContext
 from seats.models import new_id
 
 _MEMBERS = rf"(?:{re.escape(schemas.GROUP_SCHEMA)}:)?members"

@@ -1,22 +1,25 @@
-"""OAuth 2.0 client-credentials clients (RFC 6749 §4.4): an org credential like a SCIM token,
-except that the secret is exchanged for short-lived access tokens rather than sent on every
-request. As with SCIM tokens, only the SHA-256 of the secret is kept: the secret is 256
-random bits, so a fast hash loses nothing and a database dump yields no usable credential."""
+"""An org's machine credentials: SCIM bearer tokens, sent on every request, and OAuth 2.0
+client-credentials clients (RFC 6749 §4.4), whose secret is exchanged for short-lived access
+tokens instead. Only the SHA-256 of a secret is kept: every secret is 256 random bits, so a
+fast hash loses nothing and a database dump yields no usable credential. Each kind carries a
+prefix so that secret scanners and operators can tell what leaked."""
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from seats.errors import SeatsError
-from seats.models import OAuthClientRow
-from seats.seating import secret_digest
+from seats.models import OAuthClientRow, ScimToken
 
+TOKEN_PREFIX = "scs_"
 CLIENT_ID_PREFIX = "scc_"
-SECRET_PREFIX = "sccs_"
+CLIENT_SECRET_PREFIX = "sccs_"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class UnknownClient(SeatsError):
@@ -25,12 +28,82 @@ class UnknownClient(SeatsError):
         super().__init__(f"no OAuth client with id {client_id!r}")
 
 
+def secret_digest(secret: str) -> str:
+    """SHA-256 is right for the high-entropy secrets minted here (tokens, client secrets);
+    slow hashes are for passwords people choose."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# --- SCIM bearer tokens -------------------------------------------------------------------
+
+
+def issue_token(session: Session, org_id: str, name: str, now: datetime) -> tuple[ScimToken, str]:
+    """Returns the stored token and its secret; the secret is never retrievable again."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ScimToken(org_id=org_id, name=name, secret_sha256=secret_digest(secret), created_at=now)
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def token_by_secret(session: Session, secret: str) -> ScimToken | None:
+    """The live (unrevoked) token with this secret, or None."""
+    return session.scalar(
+        select(ScimToken).where(
+            ScimToken.secret_sha256 == secret_digest(secret), ScimToken.revoked_at.is_(None)
+        )
+    )
+
+
+def list_tokens(session: Session, org_id: str) -> list[ScimToken]:
+    """Revoked tokens included: admins need to see what was cut off, and when."""
+    return list(session.scalars(
+        select(ScimToken).where(ScimToken.org_id == org_id)
+        .order_by(ScimToken.created_at, ScimToken.id)
+    ))
+
+
+def revoke_token(session: Session, org_id: str, token_id: str, now: datetime) -> bool:
+    """False when the org has no such token (another org's counts as none). Revoking twice
+    keeps the first time, so the record says when access really ended."""
+    token = session.scalar(
+        select(ScimToken).where(ScimToken.org_id == org_id, ScimToken.id == token_id)
+    )
+    if token is None:
+        return False
+    if token.revoked_at is None:
+        token.revoked_at = now
+        session.flush()
+    return True
+
+
+def touch_due(token: ScimToken, now: datetime) -> bool:
+    """Lets the caller skip the write transaction on most requests."""
+    return token.last_used_at is None or token.last_used_at < now - LAST_USED_RESOLUTION
+
+
+def touch_token(session: Session, token_id: str, now: datetime) -> None:
+    """Conditional, so concurrent requests with one token write it at most once a minute."""
+    session.execute(
+        update(ScimToken)
+        .where(
+            ScimToken.id == token_id,
+            or_(ScimToken.last_used_at.is_(None),
+                ScimToken.last_used_at < now - LAST_USED_RESOLUTION),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# --- OAuth clients ------------------------------------------------------------------------
+
+
 def issue_client(
     session: Session, org_id: str, name: str, now: datetime
 ) -> tuple[OAuthClientRow, str]:
-    """Returns the stored client and its secret; the secret is never retrievable again.
-    Both carry a prefix so that secret scanners and operators can tell what leaked."""
-    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    """Returns the stored client and its secret; the secret is never retrievable again."""
+    secret = CLIENT_SECRET_PREFIX + secrets.token_urlsafe(32)
     client = OAuthClientRow(
         id=CLIENT_ID_PREFIX + secrets.token_hex(16), org_id=org_id, name=name,
         secret_sha256=secret_digest(secret), created_at=now,
@@ -40,7 +113,7 @@ def issue_client(
     return client, secret
 
 
-def authenticate(
+def authenticate_client(
     session: Session, client_id: str, secret: str, now: datetime
 ) -> OAuthClientRow | None:
     """The live client these credentials prove, or None. Unknown, revoked and wrong secret

@@ -79,7 +79,7 @@ def _quote_for_total(requested_total: int) -> str:
     maximum = settings().max_seats_per_purchase
     now = utcnow()
     with db().transaction() as session:
-        total = seating.lock_pool(session, g.org_id, now).total
+        total = seating.lock_and_renew(session, g.org_id, now).total
         try:
             add_seats = commerce.parse_add_seats(requested_total - total, maximum)
         except SeatReductionNotAllowed as exc:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.db import Database
-from scim import directory
+from scim import users
 from seats import seating
 from seats.errors import NoSeatAvailable
 from seats.models import Contract, Invoice, SeatPool
@@ -28,10 +28,10 @@ AT_END = datetime.combine(END, datetime.min.time(), tzinfo=timezone.utc)
 
 
 def _seed(database: Database, org: OrgRef, active: int, inactive: int = 0) -> list[str]:
-    ctx = directory.WriteContext(org_id=org.id, actor="test", now=AT_END - timedelta(days=30))
+    ctx = users.WriteContext(org_id=org.id, actor="test", now=AT_END - timedelta(days=30))
     with database.transaction() as session:
         return [
-            directory.create_user(session, {"userName": f"u{i}", "active": i < active}, ctx).id
+            users.create_user(session, {"userName": f"u{i}", "active": i < active}, ctx).id
             for i in range(active + inactive)
         ]
 
@@ -75,9 +75,9 @@ def test_edge_36_a_user_deactivated_a_minute_before_the_end_is_not_counted(
 ) -> None:
     org = make_org(seats=5, term_start=START)
     first, *_ = _seed(database, org, active=3)
-    ctx = directory.WriteContext(org_id=org.id, actor="idp", now=AT_END - timedelta(minutes=1))
+    ctx = users.WriteContext(org_id=org.id, actor="idp", now=AT_END - timedelta(minutes=1))
     with database.transaction() as session:
-        directory.patch_user(session, first, {
+        users.patch_user(session, first, {
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
             "Operations": [{"op": "replace", "path": "active", "value": False}],
         }, ctx)
@@ -91,12 +91,12 @@ def test_lazy_roll_over_at_the_first_seat_operation_after_the_end(
 ) -> None:
     org = make_org(seats=4, term_start=START)
     _seed(database, org, active=4)
-    ctx = directory.WriteContext(org_id=org.id, actor="idp", now=AT_END + timedelta(days=2))
+    ctx = users.WriteContext(org_id=org.id, actor="idp", now=AT_END + timedelta(days=2))
     with pytest.raises(NoSeatAvailable), database.transaction() as session:
-        directory.create_user(session, {"userName": "newcomer"}, ctx)  # new term: 0 free
+        users.create_user(session, {"userName": "newcomer"}, ctx)  # new term: 0 free
     # The refusal rolled the renewal back too; the next seat operation renews again, once.
     with database.transaction() as session:
-        directory.create_user(session, {"userName": "parked", "active": False}, ctx)
+        users.create_user(session, {"userName": "parked", "active": False}, ctx)
     contract, pool = _contract_and_pool(database, org)
     assert contract.term_start == END and pool.total == 4
     assert len(_renewal_invoices(database, org)) == 1

@@ -20,7 +20,8 @@ from scim.schemas import USER, USER_TYPE
 from scim.tables import UserRow, UserValueRow
 from seats import seating
 from seats.errors import ReassignmentRefused
-from seats.models import SeatPool, new_id
+from seats.models import new_id
+from seats.pool_lock import LockedPool
 
 _password_hasher = PasswordHasher()
 
@@ -124,7 +125,7 @@ def store_user(row: UserRow, data: UserInput, now: datetime) -> None:
 
 
 def _change_activity(
-    session: Session, pool: SeatPool | None, row: UserRow, active: bool, ctx: WriteContext
+    session: Session, pool: LockedPool | None, row: UserRow, active: bool, ctx: WriteContext
 ) -> None:
     """Claims or frees the seat when `active` flips; `pool` must be locked if it can flip."""
     if row.active == active:
@@ -148,7 +149,7 @@ def _flush(session: Session, user_name: str) -> None:
 def create_user(session: Session, raw: Any, ctx: WriteContext) -> UserRow:
     data = user_input(raw)
     data.document.setdefault("active", True)
-    pool = seating.lock_pool(session, ctx.org_id, ctx.now)
+    pool = seating.lock_and_renew(session, ctx.org_id, ctx.now)
     _ensure_unique_user_name(session, ctx.org_id, data.user_name)
     row = UserRow(id=new_id(), org_id=ctx.org_id, active=False, created_at=ctx.now, version=0)
     _change_activity(session, pool, row, bool(data.document["active"]), ctx)
@@ -161,7 +162,8 @@ def create_user(session: Session, raw: Any, ctx: WriteContext) -> UserRow:
 def replace_user(session: Session, user_id: str, raw: Any, ctx: WriteContext) -> UserRow:
     """PUT: the whole resource is replaced; `active` absent keeps its current value."""
     data = user_input(raw)
-    pool = seating.lock_pool(session, ctx.org_id, ctx.now) if "active" in data.document else None
+    seat_write = "active" in data.document
+    pool = seating.lock_and_renew(session, ctx.org_id, ctx.now) if seat_write else None
     row = _lock_user(session, user_id, ctx)
     data.document.setdefault("active", row.active)
     _ensure_unique_user_name(session, ctx.org_id, data.user_name, except_id=row.id)
@@ -183,7 +185,8 @@ def _mentions_active(value: Any) -> bool:
 def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> UserRow:
     """PATCH: all operations or none; a refused seat claim rolls back every operation."""
     operations = body.get("Operations") if isinstance(body, dict) else None
-    pool = seating.lock_pool(session, ctx.org_id, ctx.now) if _mentions_active(operations) else None
+    seat_write = _mentions_active(operations)
+    pool = seating.lock_and_renew(session, ctx.org_id, ctx.now) if seat_write else None
     row = _lock_user(session, user_id, ctx)
     current = {"id": row.id, **row.data}
     patched = apply_patch(current, body, USER, USER_TYPE.extension_schemas)
@@ -198,7 +201,7 @@ def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> 
 
 
 def delete_user(session: Session, user_id: str, ctx: WriteContext) -> None:
-    pool = seating.lock_pool(session, ctx.org_id, ctx.now)
+    pool = seating.lock_and_renew(session, ctx.org_id, ctx.now)
     row = _lock_user(session, user_id, ctx)
     _change_activity(session, pool, row, False, ctx)
     forget_memberships(session, ctx.org_id, row.id, ctx.now)
@@ -212,7 +215,7 @@ def reassign_seat(session: Session, from_user_id: str, to_user_id: str,
     full pool because `assigned` never changes. Both users are locked in id order."""
     if from_user_id == to_user_id:
         raise ReassignmentRefused("a seat cannot be reassigned to the user who holds it")
-    pool = seating.lock_pool(session, ctx.org_id, ctx.now)
+    pool = seating.lock_and_renew(session, ctx.org_id, ctx.now)
     rows = {
         user_id: _lock_user(session, user_id, ctx)
         for user_id in sorted((from_user_id, to_user_id))
