@@ -24,7 +24,7 @@ from scim.errors import (
     mutability,
     no_target,
 )
-from scim.schemas import PATCH_OP_SCHEMA, Attribute, Schema, bare_value, message
+from scim.schemas import PATCH_OP_SCHEMA, Attribute, Schema, bare_value, message, split_urn
 
 _OPS = ("add", "replace", "remove")
 _NAME = re.compile(r"\$?[A-Za-z][A-Za-z0-9_-]*")  # ATTRNAME of RFC 7643 §2.1, plus "$ref"
@@ -59,7 +59,7 @@ def apply_patch(
     extensions: tuple[Schema, ...] = (),
 ) -> dict[str, Any]:
     """The representation after `body`'s operations, in order. `resource` is not touched."""
-    operations = _operations(body)
+    operations = parse_operations(body)
     schemas = (schema, *extensions)
     doc = copy.deepcopy(resource)
     for index, operation in enumerate(operations):
@@ -73,7 +73,10 @@ def apply_patch(
     return doc
 
 
-def _operations(body: Any) -> list[dict[str, Any]]:
+def parse_operations(body: Any) -> list[dict[str, Any]]:
+    """The operations of a PatchOp message (RFC 7644 §3.5.2), checked for shape only: the op
+    and path of each are checked when it is applied, so an error names the operation it is in
+    and the Group use cases can take out the member operations first."""
     operations = message(body, PATCH_OP_SCHEMA, "PATCH").get("Operations")
     if not isinstance(operations, list) or not operations:
         raise invalid_syntax("Operations must be a non-empty list")
@@ -130,7 +133,7 @@ def _parse_path(
     `schemas`, and is skipped."""
     if not isinstance(path, str) or not path.strip():
         raise invalid_path("path must be a non-empty string")
-    split = _split_urn(path.strip(), default, schemas)
+    split = _path_schema(path.strip(), default, schemas)
     if split is None:
         return None
     schema, rest = split
@@ -158,19 +161,18 @@ def _parse_path(
     return _Target(schema, extension, attr, node, sub)
 
 
-def _split_urn(
+def _path_schema(
     path: str, default: Schema, schemas: tuple[Schema, ...]
 ) -> tuple[Schema, str] | None:
-    """The schema a path names and the rest of it; None for a URN of another schema.
-    Longest URN first, so an extension URN that extends the core URN's text is not taken
-    for core."""
+    """The schema a path names and the rest of it; None for a URN of another schema. A bare
+    schema URN names the whole schema."""
+    bare = next((schema for schema in schemas if schema.id.lower() == path.lower()), None)
+    if bare is not None:
+        return bare, ""
+    schema, rest = split_urn(schemas, path)
+    if schema is not None:
+        return schema, rest
     head = path.split("[", 1)[0].lower()
-    for schema in sorted(schemas, key=lambda s: len(s.id), reverse=True):
-        urn = schema.id.lower()
-        if path.lower() == urn:
-            return schema, ""
-        if head.startswith(urn + ":"):
-            return schema, path[len(urn) + 1 :]
     if head.startswith("urn:"):
         return None
     if ":" in head:
