@@ -85,27 +85,74 @@ def parse_operations(body: Any) -> list[dict[str, Any]]:
     return operations
 
 
+def writes(body: Any, name: str, schema: Schema, extensions: tuple[Schema, ...] = ()) -> bool:
+    """Whether applying `body` could assign or remove `schema`'s attribute `name`, read from
+    the targets apply_patch resolves, so that a write which decides on it (a user's `active`
+    holds a seat) can take its lock first and the others need not. A body whose paths do not
+    resolve writes nothing: apply_patch refuses it whole, after the caller's own checks."""
+    schemas = (schema, *extensions)
+    try:
+        targets = [
+            target
+            for operation in parse_operations(body)
+            for target in _targets(operation, schemas)
+        ]
+    except ScimError:
+        return False
+    return any(_targets_attribute(target, schema, name) for target in targets)
+
+
+def _targets_attribute(target: _Whole | _Target, schema: Schema, name: str) -> bool:
+    if isinstance(target, _Whole):  # `remove` of a whole schema
+        return target.schema is schema
+    return target.schema is schema and target.attr is schema.attribute(name)
+
+
+def _targets(operation: dict[str, Any], schemas: tuple[Schema, ...]) -> Iterator[_Whole | _Target]:
+    """What one operation writes, resolved as _apply resolves it."""
+    if _op(operation) == "remove":
+        target = _removal(operation, schemas)
+        if target is not None:
+            yield target
+        return
+    for target, _ in _assignments(_root(operation, schemas), operation["value"], schemas):
+        yield target
+
+
 def _apply(doc: dict[str, Any], operation: dict[str, Any], schemas: tuple[Schema, ...]) -> None:
-    op = operation.get("op")
-    if not isinstance(op, str) or op.lower() not in _OPS:
-        raise invalid_syntax(f"op {op!r} is not add, replace or remove")
-    op = op.lower()
-    path = operation.get("path")
+    op = _op(operation)
     if op == "remove":
-        if path is None:
-            raise no_target("remove needs a path")
-        target = _parse_path(path, schemas[0], schemas)
+        target = _removal(operation, schemas)
         if target is not None:
             _remove(doc, target, operation.get("value"))
         return
-    if "value" not in operation:
-        raise invalid_value(f"{op} needs a value")
-    root = _Whole(schemas[0], False) if path is None else _parse_path(path, schemas[0], schemas)
-    for target, value in _assignments(root, operation["value"], schemas):
+    for target, value in _assignments(_root(operation, schemas), operation["value"], schemas):
         if value is None:  # null means unassigned (RFC 7643 §2.5)
             _remove(doc, target, None)
         else:
             _set(doc, target, value, append=op == "add")
+
+
+def _op(operation: dict[str, Any]) -> str:
+    op = operation.get("op")
+    if not isinstance(op, str) or op.lower() not in _OPS:
+        raise invalid_syntax(f"op {op!r} is not add, replace or remove")
+    return op.lower()
+
+
+def _removal(operation: dict[str, Any], schemas: tuple[Schema, ...]) -> _Whole | _Target | None:
+    path = operation.get("path")
+    if path is None:
+        raise no_target("remove needs a path")
+    return _parse_path(path, schemas[0], schemas)
+
+
+def _root(operation: dict[str, Any], schemas: tuple[Schema, ...]) -> _Whole | _Target | None:
+    """Where an add or replace writes its value: without a path, the whole core schema."""
+    if "value" not in operation:
+        raise invalid_value(f"{_op(operation)} needs a value")
+    path = operation.get("path")
+    return _Whole(schemas[0], False) if path is None else _parse_path(path, schemas[0], schemas)
 
 
 def _assignments(

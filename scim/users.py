@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from scim.errors import ScimError, not_found, uniqueness
 from scim.memberships import forget as forget_memberships
-from scim.patch import apply_patch
+from scim.patch import apply_patch, writes
 from scim.resources import UserInput, user_input
 from scim.schemas import USER, USER_TYPE
 from scim.tables import UserRow, UserValueRow
@@ -125,13 +125,11 @@ def store_user(row: UserRow, data: UserInput, now: datetime) -> None:
 
 
 def _change_activity(
-    session: Session, pool: LockedPool | None, row: UserRow, active: bool, ctx: WriteContext
+    session: Session, pool: LockedPool, row: UserRow, active: bool, ctx: WriteContext
 ) -> None:
-    """Claims or frees the seat when `active` flips; `pool` must be locked if it can flip."""
+    """Claims or frees the seat when `active` flips."""
     if row.active == active:
         return
-    if pool is None:
-        raise RuntimeError("a seat change was attempted without the pool lock")
     if active:
         seating.claim_seat(session, pool, actor=ctx.actor, subject=_subject(row), now=ctx.now)
     else:
@@ -160,32 +158,25 @@ def create_user(session: Session, raw: Any, ctx: WriteContext) -> UserRow:
 
 
 def replace_user(session: Session, user_id: str, raw: Any, ctx: WriteContext) -> UserRow:
-    """PUT: the whole resource is replaced; `active` absent keeps its current value."""
+    """PUT: the whole resource is replaced; `active` absent keeps its current value, so only
+    a body that carries it takes the seat lock."""
     data = user_input(raw)
     seat_write = "active" in data.document
     pool = seating.lock_and_renew(session, ctx.org_id, ctx.now) if seat_write else None
     row = _lock_user(session, user_id, ctx)
     data.document.setdefault("active", row.active)
     _ensure_unique_user_name(session, ctx.org_id, data.user_name, except_id=row.id)
-    _change_activity(session, pool, row, bool(data.document["active"]), ctx)
+    if pool is not None:
+        _change_activity(session, pool, row, bool(data.document["active"]), ctx)
     store_user(row, data, ctx.now)
     _flush(session, data.user_name)
     return row
 
 
-def _mentions_active(value: Any) -> bool:
-    """Conservative: could this PATCH body touch `active`? If so the pool is locked first."""
-    if isinstance(value, dict):
-        return any(_mentions_active(k) or _mentions_active(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_mentions_active(v) for v in value)
-    return isinstance(value, str) and "active" in value.lower()
-
-
 def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> UserRow:
-    """PATCH: all operations or none; a refused seat claim rolls back every operation."""
-    operations = body.get("Operations") if isinstance(body, dict) else None
-    seat_write = _mentions_active(operations)
+    """PATCH: all operations or none; a refused seat claim rolls back every operation. Only
+    a body whose operations write `active` takes the seat lock."""
+    seat_write = writes(body, "active", USER, USER_TYPE.extension_schemas)
     pool = seating.lock_and_renew(session, ctx.org_id, ctx.now) if seat_write else None
     row = _lock_user(session, user_id, ctx)
     current = {"id": row.id, **row.data}
@@ -194,7 +185,8 @@ def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> 
     data = user_input(patched)  # `remove active` leaves it unassigned: not active
     if data.user_name.lower() != row.user_name_norm:
         _ensure_unique_user_name(session, ctx.org_id, data.user_name, except_id=row.id)
-    _change_activity(session, pool, row, bool(data.document.get("active", False)), ctx)
+    if pool is not None:  # else the operations left `active` as it was
+        _change_activity(session, pool, row, bool(data.document.get("active", False)), ctx)
     store_user(row, data, ctx.now)
     _flush(session, data.user_name)
     return row
