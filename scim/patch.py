@@ -108,7 +108,9 @@ def _targets_attribute(target: _Whole | _Target, schema: Schema, name: str) -> b
     return target.schema is schema and target.attr is schema.attribute(name)
 
 
-def _targets(operation: dict[str, Any], schemas: tuple[Schema, ...]) -> Iterator[_Whole | _Target]:
+def _targets(
+    operation: dict[str, Any], schemas: tuple[Schema, ...]
+) -> Iterator[_Whole | _Target]:
     """What one operation writes, resolved as _apply resolves it."""
     if _op(operation) == "remove":
         target = _removal(operation, schemas)
