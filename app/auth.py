@@ -6,7 +6,7 @@ from flask import current_app, g, request
 
 from app import oauth
 from scim.errors import ScimError
-from seats import service
+from seats import credentials
 from seats.clock import utcnow
 
 
@@ -31,7 +31,7 @@ def authenticate_scim_client() -> None:
         g.actor = f"oauth-client:{holder.client_id}"
         return
     with current_app.extensions["db"].transaction(write=False) as session:
-        stored = service.token_by_secret(session, token)
+        stored = credentials.token_by_secret(session, token)
     if stored is None:
         raise ScimError(401, "the bearer token is not valid")
     g.org_id = stored.org_id
@@ -39,10 +39,10 @@ def authenticate_scim_client() -> None:
     _record_use(stored)
 
 
-def _record_use(token: service.LiveToken) -> None:
+def _record_use(token: credentials.LiveToken) -> None:
     """Admins see when a token was last used, to the minute. Checked before writing, and
     written in its own short transaction, so that SCIM reads do not all become writes."""
     now = utcnow()
-    if service.touch_due(token, now):
+    if credentials.touch_due(token, now):
         with current_app.extensions["db"].transaction() as session:
-            service.touch_token(session, token.id, now)
+            credentials.touch_token(session, token.id, now)

@@ -21,11 +21,11 @@ from app.console.links import DEFAULT_TTL as CONSOLE_LINK_TTL, issue_link
 from app.db import Database
 from app.settings import Settings, SettingsError, sqlite_file, write_dev_config
 from app.sso import validate_key_source
-from scim.signin import configure_provider
-from seats import clients, renewal, service
+from seats import credentials, orgs, renewal, seating
 from seats.clock import utcnow
 from seats.errors import OrgAlreadyExists, SeatsError
 from seats.models import PRORATION_POLICIES
+from seats.sso_providers import configure_provider
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEMO_TOKEN_NAME = "demo"
@@ -107,12 +107,12 @@ def create_org(slug: str, seats: int, price_minor: int, currency: str, term_star
                min_seats: int, auto_renew: bool, proration: str) -> None:
     """Create an organisation with its contract and seat pool; prints the org id."""
     start: date = term_start.date() if term_start else utcnow().date()
-    contract = service.NewContract(
+    contract = orgs.NewContract(
         seats=seats, unit_price_minor=price_minor, currency=currency.upper(), term_start=start,
         minimum_seats=min_seats, auto_renew=auto_renew, proration=proration,
     )
     with _transaction() as session:
-        org = service.create_org(session, slug, contract, utcnow())
+        org = orgs.create_org(session, slug, contract, utcnow())
         click.echo(org.id)
 
 
@@ -123,8 +123,8 @@ def create_org(slug: str, seats: int, price_minor: int, currency: str, term_star
 def issue_token(slug: str, name: str) -> None:
     """Print a new SCIM bearer token for the org. It is shown once; only its hash is kept."""
     with _transaction() as session:
-        org = service.org_by_slug(session, slug)
-        _, secret = service.issue_token(session, org.id, name, utcnow())
+        org = orgs.org_by_slug(session, slug)
+        _, secret = credentials.issue_token(session, org.id, name, utcnow())
     click.echo(secret)
 
 
@@ -134,7 +134,7 @@ def issue_token(slug: str, name: str) -> None:
 def seats(slug: str) -> None:
     """Print total / assigned / free seats of the org."""
     with _transaction() as session:
-        counts = service.seat_counts(session, service.org_by_slug(session, slug).id)
+        counts = seating.seat_counts(session, orgs.org_by_slug(session, slug).id)
     click.echo(f"total {counts.total} / assigned {counts.assigned} / free {counts.free}")
 
 
@@ -150,7 +150,7 @@ def admin_token(slug: str, role: str, sub: str, ttl: int) -> None:
     """Print an admin API token (a JWT signed with SCIM_SECRET_KEY) for the org."""
     settings = _settings()
     with _transaction() as session:
-        service.org_by_slug(session, slug)
+        orgs.org_by_slug(session, slug)
     click.echo(issue_admin_token(settings, slug=slug, role=role, sub=sub, ttl_seconds=ttl,
                                  now=utcnow()))
 
@@ -167,7 +167,7 @@ def renew_due() -> None:
         renewed = 0
         for org_id in due:
             with db.transaction() as session:
-                renewed += service.renew_if_due(session, org_id, utcnow())
+                renewed += seating.renew_if_due(session, org_id, utcnow())
         click.echo(f"renewed {renewed} term(s) in {len(due)} organisation(s) due")
     finally:
         db.dispose()
@@ -186,7 +186,7 @@ def configure_sso(slug: str, issuer: str, audience: str, jwks_file: str | None,
     """Store or replace the org's OIDC sign-in settings (issuer, audience, signing keys)."""
     jwks = validate_key_source(jwks_file, jwks_url)
     with _transaction() as session:
-        org_id = service.org_by_slug(session, slug).id
+        org_id = orgs.org_by_slug(session, slug).id
         try:
             configure_provider(session, org_id, issuer=issuer, audience=audience, jwks=jwks,
                                jwks_url=jwks_url)
@@ -230,8 +230,8 @@ def issue_client(slug: str, name: str) -> None:
     IdPs such as Entra ID). The secret is shown once; only its hash is kept."""
     settings = _settings()
     with _transaction() as session:
-        org = service.org_by_slug(session, slug)
-        client, secret = clients.issue_client(session, org.id, name, utcnow())
+        org = orgs.org_by_slug(session, slug)
+        client, secret = credentials.issue_client(session, org.id, name, utcnow())
     click.echo(f"client_id:     {client.id}")
     click.echo(f"client_secret: {secret}")
     click.echo(f"token URL:     {settings.base_url}/oauth/token")
@@ -243,7 +243,7 @@ def issue_client(slug: str, name: str) -> None:
 def revoke_client(client_id: str) -> None:
     """Revoke an OAuth client: it gets no new access tokens and those it holds stop working."""
     with _transaction() as session:
-        clients.revoke_client(session, client_id, utcnow())
+        credentials.revoke_client(session, client_id, utcnow())
     click.echo(f"OAuth client {client_id} revoked")
 
 
@@ -259,7 +259,7 @@ def console_link(slug: str, role: str, sub: str, ttl: int) -> None:
     """Print a one-time sign-in link to the admin console (opens an 8-hour session)."""
     settings = _settings()
     with _transaction() as session:
-        service.org_by_slug(session, slug)
+        orgs.org_by_slug(session, slug)
     click.echo(issue_link(settings, slug=slug, role=role, sub=sub, ttl=timedelta(seconds=ttl),
                           now=utcnow()))
 
@@ -278,11 +278,11 @@ def _replace_demo_token(session: Session, org_id: str) -> tuple[str, int]:
     """Tokens are stored hashed, so the one an earlier run printed cannot be shown again:
     revoke it instead of leaving one more live secret behind per run."""
     now = utcnow()
-    earlier = [token for token in service.list_tokens(session, org_id)
+    earlier = [token for token in credentials.list_tokens(session, org_id)
                if token.name == DEMO_TOKEN_NAME and token.revoked_at is None]
     for token in earlier:
-        service.revoke_token(session, org_id, token.id, now)
-    _, secret = service.issue_token(session, org_id, DEMO_TOKEN_NAME, now)
+        credentials.revoke_token(session, org_id, token.id, now)
+    _, secret = credentials.issue_token(session, org_id, DEMO_TOKEN_NAME, now)
     return secret, len(earlier)
 
 
@@ -295,13 +295,13 @@ def demo(slug: str, seats: int) -> None:
     previous demo token is revoked) and a one-time console link for the primary owner."""
     settings = _settings()
     with _transaction() as session:
-        contract = service.NewContract(
+        contract = orgs.NewContract(
             seats=seats, unit_price_minor=30_000, currency="USD", term_start=utcnow().date()
         )
         try:
-            org_id = service.create_org(session, slug, contract, utcnow()).id
+            org_id = orgs.create_org(session, slug, contract, utcnow()).id
         except OrgAlreadyExists:
-            org_id = service.org_by_slug(session, slug).id
+            org_id = orgs.org_by_slug(session, slug).id
         secret, revoked = _replace_demo_token(session, org_id)
     click.echo(f"SCIM base URL: {settings.scim_base_url}")
     click.echo(f"SCIM token:    {secret}")

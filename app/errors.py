@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 from app.admin.problems import Problem, problem_response
 from app.responses import scim_json
 from scim.errors import ScimError, from_domain
-from seats import service
+from seats import seating
 from seats.clock import utcnow
 from seats.errors import SeatsError
 
@@ -36,7 +36,7 @@ def record_seat_refusal(exc: SeatsError) -> ScimError:
     org_id = g.get("org_id")
     if org_id is not None:
         with current_app.extensions["db"].transaction() as session:
-            service.record_refusal(
+            seating.record_refusal(
                 session,
                 org_id,
                 actor=g.get("actor", "unknown"),

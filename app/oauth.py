@@ -18,8 +18,8 @@ from flask import Blueprint, Response, current_app, request
 
 from app.settings import Settings
 from scim.text import UnstorableText, check_text
-from seats import clients
 from seats.clock import utcnow
+from seats.credentials import authenticate_client, live_client_org
 
 bp = Blueprint("oauth", __name__, url_prefix="/oauth")
 
@@ -182,7 +182,7 @@ def access_token_holder(token: str) -> AccessTokenHolder | None:
         return None
     client_id, org_id = str(claims["sub"]), str(claims["org"])
     with current_app.extensions["db"].transaction(write=False) as session:
-        live_org = clients.live_client_org(session, client_id)
+        live_org = live_client_org(session, client_id)
     if live_org != org_id:
         return None
     return AccessTokenHolder(client_id=client_id, org_id=org_id)
@@ -200,7 +200,7 @@ def token() -> Response:
     credentials = _storable(_client_credentials(form))
     now = utcnow()
     with current_app.extensions["db"].transaction() as session:
-        client = clients.authenticate(session, credentials.client_id, credentials.secret, now)
+        client = authenticate_client(session, credentials.client_id, credentials.secret, now)
     if client is None:
         raise _invalid_client("the client credentials are not valid")
     settings: Settings = current_app.extensions["settings"]

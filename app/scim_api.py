@@ -14,7 +14,7 @@ from flask.blueprints import BlueprintSetupState
 from app.auth import authenticate_scim_client
 from app.scim_endpoints import list_page, read_one, write_one
 from app.scim_http import check_url, db, request_body, write_context
-from scim import directory
+from scim import users
 from scim.listing import EVERYTHING, USERS, search_parameters
 from scim.schemas import USER_TYPE
 
@@ -95,13 +95,13 @@ def search_everything() -> Response:
 @bp.post("/Users")
 def create_user() -> Response:
     body = request_body()
-    return write_one(USER_TYPE, lambda session, ctx: directory.create_user(session, body, ctx),
+    return write_one(USER_TYPE, lambda session, ctx: users.create_user(session, body, ctx),
                      201)
 
 
 @bp.get("/Users/<user_id>")
 def get_user(user_id: str) -> Response:
-    return read_one(USER_TYPE, lambda session: directory.get_user(session, g.org_id, user_id))
+    return read_one(USER_TYPE, lambda session: users.get_user(session, g.org_id, user_id))
 
 
 @bp.get("/Users")
@@ -118,7 +118,7 @@ def search_users() -> Response:
 def replace_user(user_id: str) -> Response:
     body = request_body()
     return write_one(
-        USER_TYPE, lambda session, ctx: directory.replace_user(session, user_id, body, ctx)
+        USER_TYPE, lambda session, ctx: users.replace_user(session, user_id, body, ctx)
     )
 
 
@@ -126,12 +126,12 @@ def replace_user(user_id: str) -> Response:
 def patch_user(user_id: str) -> Response:
     body = request_body()
     return write_one(
-        USER_TYPE, lambda session, ctx: directory.patch_user(session, user_id, body, ctx)
+        USER_TYPE, lambda session, ctx: users.patch_user(session, user_id, body, ctx)
     )
 
 
 @bp.delete("/Users/<user_id>")
 def delete_user(user_id: str) -> Response:
     with db().transaction() as session:
-        directory.delete_user(session, user_id, write_context())
+        users.delete_user(session, user_id, write_context())
     return Response(status=204)

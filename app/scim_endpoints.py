@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from app.responses import scim_json
 from app.scim_http import app_settings, cursor_key, db, write_context
 from scim import memberships
-from scim.directory import WriteContext
 from scim.listing import Source, list_query, list_resources, list_response
 from scim.resources import (
     Projection,
@@ -27,6 +26,7 @@ from scim.resources import (
     render_user,
 )
 from scim.schemas import ResourceType
+from scim.users import WriteContext
 
 Links = Mapping[str, Sequence[Reference]]
 

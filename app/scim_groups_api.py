@@ -11,11 +11,11 @@ from app.scim_api import bp
 from app.scim_endpoints import asks_for_attributes, list_page, read_one, write_one
 from app.scim_http import db, request_body, write_context
 from scim import groups
-from scim.directory import WriteContext
 from scim.listing import GROUPS, search_parameters
 from scim.resources import etag
 from scim.schemas import GROUP_TYPE
 from scim.tables import GroupRow
+from scim.users import WriteContext
 
 
 @bp.post("/Groups")

@@ -11,7 +11,7 @@ from flask import current_app, g, request
 
 from app import json_input
 from app.settings import Settings
-from scim import directory
+from scim import users
 from scim.errors import ScimError, invalid_syntax, invalid_value
 from scim.text import UnstorableText
 from seats.clock import utcnow
@@ -63,5 +63,5 @@ def if_match() -> frozenset[str] | None:
     return frozenset(tags.as_set(include_weak=True))
 
 
-def write_context() -> directory.WriteContext:
-    return directory.WriteContext(org_id=g.org_id, actor=g.actor, now=utcnow(), if_match=if_match())
+def write_context() -> users.WriteContext:
+    return users.WriteContext(org_id=g.org_id, actor=g.actor, now=utcnow(), if_match=if_match())

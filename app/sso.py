@@ -17,9 +17,9 @@ from app import json_input
 from app.settings import SettingsError
 from scim.text import UnstorableText
 from scim import signin
-from scim.directory import WriteContext
 from scim.errors import ScimError
-from seats import service
+from scim.users import WriteContext
+from seats import seating, sso_providers
 from seats.clock import utcnow
 from seats.errors import SeatsError
 from seats.models import SsoConfig
@@ -166,7 +166,7 @@ def _id_token() -> str:
 
 def _provider(slug: str) -> SsoConfig:
     with _db().transaction(write=False) as session:
-        config = signin.provider_by_slug(session, slug)
+        config = sso_providers.provider_by_slug(session, slug)
     if config is None:
         raise SsoError(404, "not_found", "no SSO sign-in is configured for this organisation")
     return config
@@ -219,7 +219,7 @@ def _sign_in_once_more_after_conflict(
 def _record_refusal(identity: signin.Identity, ctx: WriteContext, reason: str) -> None:
     """In a transaction of its own, after the refused one rolled back: a trace, nothing else."""
     with _db().transaction() as session:
-        service.record_refusal(
+        seating.record_refusal(
             session, ctx.org_id, actor=ctx.actor,
             subject=f"userName:{identity.user_name}"[:AUDIT_TEXT_MAX], reason=reason, now=utcnow(),
         )

@@ -104,7 +104,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
 
 
 def _group(session: Session, org_id: str, name: str) -> str:
-    from scim.directory import WriteContext
+    from scim.users import WriteContext
     from scim.groups import create_group
 
     ctx = WriteContext(org_id=org_id, actor="bench-preload", now=now_utc())

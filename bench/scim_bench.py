@@ -7,7 +7,7 @@ and PATCHes), and the one thing that must not happen is a lookup that gets slowe
 org grows. So this script, for each backend (SQLite file, fresh PostgreSQL database):
 
 1. migrates an empty database, creates an org with plenty of seats and a token, and preloads
-   N users directly in the database (in batches through `scim.directory.create_user`, so the
+   N users directly in the database (in batches through `scim.users.create_user`, so the
    index columns, value rows and seat accounting are the real ones);
 2. starts the real server (`tests.live_server.live_server`, 2 gunicorn workers by default)
    and drives it over HTTP on 127.0.0.1 with C concurrent clients for D seconds (or R
@@ -207,21 +207,21 @@ def user_document(prefix: str, n: int) -> dict[str, Any]:
 
 
 def create_tenant(db: Database, slug: str) -> Tenant:
-    from seats import service
+    from seats import credentials, orgs
 
-    contract = service.NewContract(
+    contract = orgs.NewContract(
         seats=SEATS, unit_price_minor=0, currency="USD", term_start=now_utc().date()
     )
     with db.transaction() as session:
-        org = service.create_org(session, slug, contract, now_utc())
-        _, secret = service.issue_token(session, org.id, "bench", now_utc())
+        org = orgs.create_org(session, slug, contract, now_utc())
+        _, secret = credentials.issue_token(session, org.id, "bench", now_utc())
         return Tenant(org_id=org.id, token=secret)
 
 
 def _insert_batch_create_user(
     session: Session, org_id: str, docs: list[dict[str, Any]]
 ) -> list[tuple[str, str]]:
-    from scim.directory import WriteContext, create_user
+    from scim.users import WriteContext, create_user
 
     ctx = WriteContext(org_id=org_id, actor="bench-preload", now=now_utc())
     return [(row.id, row.user_name) for row in (create_user(session, doc, ctx) for doc in docs)]
@@ -238,14 +238,14 @@ def _insert_batch_core(
 ) -> list[tuple[str, str]]:
     """Same rows as `create_user`, ~10x faster: each document goes through the app's own
     validation (`user_input`) and derivation of index columns and value rows
-    (`directory.store_user`, "the one place" that does it) on a transient UserRow, and the
+    (`users.store_user`, "the one place" that does it) on a transient UserRow, and the
     resulting rows are inserted with two Core executemany statements. The pool's `assigned`
     is raised under the pool lock, so assigned = active users still holds; what is skipped
     is the per-user `seat.claimed` audit row, which no benchmarked request reads."""
-    from scim.directory import store_user
+    from scim.users import store_user
     from scim.resources import user_input
     from scim.tables import UserRow, UserValueRow
-    from seats import service
+    from seats import seating
     from seats.models import new_id
 
     now = now_utc()
@@ -262,7 +262,7 @@ def _insert_batch_core(
             value.pop("id")
             value["user_id"] = row.id
             values.append(value)
-    pool = service.lock_pool(session, org_id, now)
+    pool = seating.lock_and_renew(session, org_id, now)
     pool.assigned += sum(1 for u in users if u["active"])
     session.execute(UserRow.__table__.insert(), users)
     if values:
@@ -636,10 +636,10 @@ def preflight() -> None:
     at once. create_app() is not called: it configures logging for this process."""
     import app.factory  # noqa: F401
     import app.migrate  # noqa: F401
-    import scim.directory  # noqa: F401
     import scim.listing  # noqa: F401
     import scim.resources  # noqa: F401
-    import seats.service  # noqa: F401
+    import scim.users  # noqa: F401
+    import seats.seating  # noqa: F401
 
 
 def run(config: Config) -> None:

@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from scim import directory, groups
-from scim.directory import WriteContext
+from scim import groups, users
 from scim.errors import ScimError, invalid_syntax, invalid_value
 from scim.resources import etag
+from scim.users import WriteContext
 
 BULK_REQUEST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 BULK_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
@@ -86,10 +86,10 @@ def _deletes(delete: Callable[[Session, str, WriteContext], None]) -> _Perform:
 
 
 _ACTIONS: dict[tuple[str, str], _Action] = {
-    ("POST", "/Users"): _Action(201, _creates(directory.create_user)),
-    ("PUT", "/Users"): _Action(200, _changes(directory.replace_user)),
-    ("PATCH", "/Users"): _Action(200, _changes(directory.patch_user)),
-    ("DELETE", "/Users"): _Action(204, _deletes(directory.delete_user)),
+    ("POST", "/Users"): _Action(201, _creates(users.create_user)),
+    ("PUT", "/Users"): _Action(200, _changes(users.replace_user)),
+    ("PATCH", "/Users"): _Action(200, _changes(users.patch_user)),
+    ("DELETE", "/Users"): _Action(204, _deletes(users.delete_user)),
     ("POST", "/Groups"): _Action(201, _creates(groups.create_group)),
     ("PUT", "/Groups"): _Action(200, _changes(groups.replace_group)),
     ("PATCH", "/Groups"): _Action(204, _changes(groups.patch_group)),

@@ -17,13 +17,12 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from scim import memberships, schemas, valuefilter
-from scim.directory import WriteContext
 from scim.errors import ScimError, invalid_filter, invalid_value, mutability, not_found
 from scim.memberships import Member
-from scim.patch import _operations as patch_operations
-from scim.patch import apply_patch
+from scim.patch import apply_patch, parse_operations
 from scim.resources import canonical_keys, validate_document
 from scim.tables import GroupRow
+from scim.users import WriteContext
 from seats.models import new_id
 
 _MEMBERS = rf"(?:{re.escape(schemas.GROUP_SCHEMA)}:)?members"
@@ -278,7 +277,7 @@ def _split(body: Any) -> tuple[list[_MemberChange], dict[str, Any] | None]:
     running them apart gives what running them in order would."""
     changes: list[_MemberChange] = []
     others: list[dict[str, Any]] = []
-    for index, operation in enumerate(patch_operations(body)):
+    for index, operation in enumerate(parse_operations(body)):
         try:
             change, rest = _member_part(operation)
         except ScimError as exc:

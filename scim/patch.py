@@ -24,7 +24,7 @@ from scim.errors import (
     mutability,
     no_target,
 )
-from scim.schemas import PATCH_OP_SCHEMA, Attribute, Schema, bare_value, message
+from scim.schemas import PATCH_OP_SCHEMA, Attribute, Schema, bare_value, message, split_urn
 
 _OPS = ("add", "replace", "remove")
 _NAME = re.compile(r"\$?[A-Za-z][A-Za-z0-9_-]*")  # ATTRNAME of RFC 7643 §2.1, plus "$ref"
@@ -59,7 +59,7 @@ def apply_patch(
     extensions: tuple[Schema, ...] = (),
 ) -> dict[str, Any]:
     """The representation after `body`'s operations, in order. `resource` is not touched."""
-    operations = _operations(body)
+    operations = parse_operations(body)
     schemas = (schema, *extensions)
     doc = copy.deepcopy(resource)
     for index, operation in enumerate(operations):
@@ -73,7 +73,10 @@ def apply_patch(
     return doc
 
 
-def _operations(body: Any) -> list[dict[str, Any]]:
+def parse_operations(body: Any) -> list[dict[str, Any]]:
+    """The operations of a PatchOp message (RFC 7644 §3.5.2), checked for shape only: the op
+    and path of each are checked when it is applied, so an error names the operation it is in
+    and the Group use cases can take out the member operations first."""
     operations = message(body, PATCH_OP_SCHEMA, "PATCH").get("Operations")
     if not isinstance(operations, list) or not operations:
         raise invalid_syntax("Operations must be a non-empty list")
@@ -82,27 +85,76 @@ def _operations(body: Any) -> list[dict[str, Any]]:
     return operations
 
 
+def writes(body: Any, name: str, schema: Schema, extensions: tuple[Schema, ...] = ()) -> bool:
+    """Whether applying `body` could assign or remove `schema`'s attribute `name`, read from
+    the targets apply_patch resolves, so that a write which decides on it (a user's `active`
+    holds a seat) can take its lock first and the others need not. A body whose paths do not
+    resolve writes nothing: apply_patch refuses it whole, after the caller's own checks."""
+    schemas = (schema, *extensions)
+    try:
+        targets = [
+            target
+            for operation in parse_operations(body)
+            for target in _targets(operation, schemas)
+        ]
+    except ScimError:
+        return False
+    return any(_targets_attribute(target, schema, name) for target in targets)
+
+
+def _targets_attribute(target: _Whole | _Target, schema: Schema, name: str) -> bool:
+    if isinstance(target, _Whole):  # `remove` of a whole schema
+        return target.schema is schema
+    return target.schema is schema and target.attr is schema.attribute(name)
+
+
+def _targets(
+    operation: dict[str, Any], schemas: tuple[Schema, ...]
+) -> Iterator[_Whole | _Target]:
+    """What one operation writes, resolved as _apply resolves it."""
+    if _op(operation) == "remove":
+        target = _removal(operation, schemas)
+        if target is not None:
+            yield target
+        return
+    for target, _ in _assignments(_root(operation, schemas), operation["value"], schemas):
+        yield target
+
+
 def _apply(doc: dict[str, Any], operation: dict[str, Any], schemas: tuple[Schema, ...]) -> None:
-    op = operation.get("op")
-    if not isinstance(op, str) or op.lower() not in _OPS:
-        raise invalid_syntax(f"op {op!r} is not add, replace or remove")
-    op = op.lower()
-    path = operation.get("path")
+    op = _op(operation)
     if op == "remove":
-        if path is None:
-            raise no_target("remove needs a path")
-        target = _parse_path(path, schemas[0], schemas)
+        target = _removal(operation, schemas)
         if target is not None:
             _remove(doc, target, operation.get("value"))
         return
-    if "value" not in operation:
-        raise invalid_value(f"{op} needs a value")
-    root = _Whole(schemas[0], False) if path is None else _parse_path(path, schemas[0], schemas)
-    for target, value in _assignments(root, operation["value"], schemas):
+    for target, value in _assignments(_root(operation, schemas), operation["value"], schemas):
         if value is None:  # null means unassigned (RFC 7643 §2.5)
             _remove(doc, target, None)
         else:
             _set(doc, target, value, append=op == "add")
+
+
+def _op(operation: dict[str, Any]) -> str:
+    op = operation.get("op")
+    if not isinstance(op, str) or op.lower() not in _OPS:
+        raise invalid_syntax(f"op {op!r} is not add, replace or remove")
+    return op.lower()
+
+
+def _removal(operation: dict[str, Any], schemas: tuple[Schema, ...]) -> _Whole | _Target | None:
+    path = operation.get("path")
+    if path is None:
+        raise no_target("remove needs a path")
+    return _parse_path(path, schemas[0], schemas)
+
+
+def _root(operation: dict[str, Any], schemas: tuple[Schema, ...]) -> _Whole | _Target | None:
+    """Where an add or replace writes its value: without a path, the whole core schema."""
+    if "value" not in operation:
+        raise invalid_value(f"{_op(operation)} needs a value")
+    path = operation.get("path")
+    return _Whole(schemas[0], False) if path is None else _parse_path(path, schemas[0], schemas)
 
 
 def _assignments(
@@ -130,7 +182,7 @@ def _parse_path(
     `schemas`, and is skipped."""
     if not isinstance(path, str) or not path.strip():
         raise invalid_path("path must be a non-empty string")
-    split = _split_urn(path.strip(), default, schemas)
+    split = _path_schema(path.strip(), default, schemas)
     if split is None:
         return None
     schema, rest = split
@@ -158,19 +210,18 @@ def _parse_path(
     return _Target(schema, extension, attr, node, sub)
 
 
-def _split_urn(
+def _path_schema(
     path: str, default: Schema, schemas: tuple[Schema, ...]
 ) -> tuple[Schema, str] | None:
-    """The schema a path names and the rest of it; None for a URN of another schema.
-    Longest URN first, so an extension URN that extends the core URN's text is not taken
-    for core."""
+    """The schema a path names and the rest of it; None for a URN of another schema. A bare
+    schema URN names the whole schema."""
+    bare = next((schema for schema in schemas if schema.id.lower() == path.lower()), None)
+    if bare is not None:
+        return bare, ""
+    schema, rest = split_urn(schemas, path)
+    if schema is not None:
+        return schema, rest
     head = path.split("[", 1)[0].lower()
-    for schema in sorted(schemas, key=lambda s: len(s.id), reverse=True):
-        urn = schema.id.lower()
-        if path.lower() == urn:
-            return schema, ""
-        if head.startswith(urn + ":"):
-            return schema, path[len(urn) + 1 :]
     if head.startswith("urn:"):
         return None
     if ":" in head:

@@ -439,23 +439,25 @@ def locate(
 
 def attribute_path(schemas: tuple[Schema, ...], text: str) -> AttributePath:
     """`[schema URN:]attribute[.subAttribute]` in attribute notation (RFC 7644 §3.10)."""
-    urn, local = _split_urn(schemas, text)
+    schema, local = split_urn(schemas, text)
+    if schema is None and local.lower().startswith("urn:"):
+        # A schema the resource lacks: a schema URN contains dots itself, so it could not be
+        # told apart from a sub-attribute later.
+        raise UnknownAttribute(f"Unknown schema in {text!r}")
     name, dot, sub_name = local.partition(".")
     if "." in sub_name:
         raise UnknownAttribute(f"{text!r} is not an attribute or sub-attribute name")
-    return locate(schemas, urn, name, sub_name if dot else None)
+    return locate(schemas, None if schema is None else schema.id, name, sub_name if dot else None)
 
 
-def _split_urn(schemas: tuple[Schema, ...], text: str) -> tuple[str | None, str]:
-    """The longest matching URN wins, so an extension URN that extends the core URN's text
-    is not taken for core. Any other `urn:` prefix is a schema the resource lacks (a schema
-    URN contains dots itself, so it cannot be told apart later)."""
+def split_urn(schemas: tuple[Schema, ...], text: str) -> tuple[Schema | None, str]:
+    """The schema whose URN prefixes `text` (`urn:…:User:name.sub`) and the rest of it, or
+    (None, text). The longest matching URN wins, so an extension URN that extends the core
+    URN's text is not taken for core."""
     lowered = text.lower()
     for schema in sorted(schemas, key=lambda s: -len(s.id)):
         if lowered.startswith(schema.id.lower() + ":"):
-            return schema.id, text[len(schema.id) + 1 :]
-    if lowered.startswith("urn:"):
-        raise UnknownAttribute(f"Unknown schema in {text!r}")
+            return schema, text[len(schema.id) + 1 :]
     return None, text
 
 

@@ -9,11 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scim import directory
+from scim import users
 from scim.schemas import USER_SCHEMA
 from scim.tables import UserRow, UserValueRow
 from seats.errors import NoActiveSubscription, NoSeatAvailable, SeatsError
-from seats.models import Org, SsoConfig
 
 
 @dataclass(frozen=True)
@@ -45,44 +44,6 @@ class SignedIn:
 class SignInRefused(Exception):
     """The identity matches an account that may not sign in. Not a seat decision, so it
     leaves no seat audit entry."""
-
-
-def provider_by_slug(session: Session, slug: str) -> SsoConfig | None:
-    """The org's SSO settings; None both for an unknown org and an org without SSO, so the
-    caller cannot tell which slugs exist."""
-    return session.scalar(
-        select(SsoConfig).join(Org, Org.id == SsoConfig.org_id).where(Org.slug == slug)
-    )
-
-
-def configure_provider(
-    session: Session,
-    org_id: str,
-    *,
-    issuer: str,
-    audience: str,
-    jwks: dict[str, Any] | None,
-    jwks_url: str | None,
-) -> None:
-    """Creates or replaces the settings; the keys come from exactly one source."""
-    if (jwks is None) == (jwks_url is None):
-        raise ValueError("give either a JWK set or a JWKS URL")
-    shared = session.scalar(select(SsoConfig.org_id).where(
-        SsoConfig.issuer == issuer, SsoConfig.audience == audience, SsoConfig.org_id != org_id))
-    if shared is not None:
-        # One ID token would then open a seat in both orgs: the audience (the client id at
-        # the IdP) is what ties a token to one organisation.
-        raise ValueError("another organisation already trusts this issuer and audience; "
-                         "register a separate client (audience) at the IdP for each one")
-    config = session.get(SsoConfig, org_id)
-    if config is None:
-        config = SsoConfig(org_id=org_id)
-        session.add(config)
-    config.issuer = issuer
-    config.audience = audience
-    config.jwks = jwks
-    config.jwks_url = jwks_url
-    session.flush()
 
 
 def _by_user_name(session: Session, org_id: str, name: str) -> UserRow | None:
@@ -137,13 +98,13 @@ def _jit_document(identity: Identity) -> dict[str, Any]:
     return document
 
 
-def sign_in(session: Session, identity: Identity, ctx: directory.WriteContext) -> SignedIn:
+def sign_in(session: Session, identity: Identity, ctx: users.WriteContext) -> SignedIn:
     """Existing users sign in without the pool lock, so they never queue behind seat
     decisions; only a JIT creation takes it (in `create_user`), and a refused seat raises
     the seat error so that the caller's transaction rolls the attempt back."""
     row = find_user(session, ctx.org_id, identity)
     if row is None:
-        row = directory.create_user(session, _jit_document(identity), ctx)
+        row = users.create_user(session, _jit_document(identity), ctx)
         return SignedIn(user_id=row.id, user_name=row.user_name, created=True)
     if not row.active:
         raise SignInRefused(

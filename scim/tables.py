@@ -1,6 +1,6 @@
 """Storage of SCIM resources. `data` is the resource as SCIM sees it (minus id, meta and the
 password); the other columns and the value rows are indexes derived from it in one place
-(`directory.store_user`) so filters never scan JSON for the attributes IdPs query most."""
+(`users.store_user`) so filters never scan JSON for the attributes IdPs query most."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from seats import audit, events, invoices, money, service
+from seats import audit, events, invoices, money, seating
 from seats.audit import SeatCounts
 from seats.errors import (
     InvalidTopUp,
@@ -17,7 +17,8 @@ from seats.errors import (
     QuoteUnusable,
     SeatReductionNotAllowed,
 )
-from seats.models import Contract, Invoice, Quote, SeatPool
+from seats.models import Contract, Invoice, Quote
+from seats.pool_lock import LockedPool
 from seats.proration import months_elapsed, prorate
 from seats.terms import add_months
 
@@ -45,7 +46,7 @@ def parse_add_seats(raw: object, maximum: int) -> int:
 
 
 def _active_contract(session: Session, org_id: str, now: datetime) -> Contract:
-    service.ensure_active_term(session, org_id, None, now)
+    seating.ensure_active_term(session, org_id, None, now)
     return session.get_one(Contract, org_id)
 
 
@@ -59,7 +60,7 @@ def _valid_until(contract: Contract, now: datetime) -> datetime:
 def preview_top_up(
     session: Session, org_id: str, add_seats: int, *, actor: str, now: datetime
 ) -> Quote:
-    pool = service.lock_pool(session, org_id, now)  # rolls an ended term over first
+    pool = seating.lock_and_renew(session, org_id, now)
     contract = _active_contract(session, org_id, now)
     share = prorate(contract.proration, contract.term_start, now.date())
     quote = Quote(
@@ -86,7 +87,7 @@ def preview_top_up(
     return quote
 
 
-def _usable_quote(session: Session, org_id: str, quote_id: str, pool: SeatPool,
+def _usable_quote(session: Session, org_id: str, quote_id: str, pool: LockedPool,
                   now: datetime) -> Quote:
     quote = session.scalar(
         select(Quote).where(Quote.id == quote_id, Quote.org_id == org_id).with_for_update()
@@ -134,7 +135,7 @@ def _line_text(quote: Quote) -> str:
 
 def confirm_top_up(session: Session, org_id: str, quote_id: str, *, actor: str,
                    now: datetime) -> Purchase:
-    pool = service.lock_pool(session, org_id, now)
+    pool = seating.lock_and_renew(session, org_id, now)
     _active_contract(session, org_id, now)
     quote = _usable_quote(session, org_id, quote_id, pool, now)
     before = SeatCounts.of(pool)

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from seats.pool import lock as lock_pool_row
 from seats.models import AlertSettings, AuditEvent, Contract, Org, OutboxEvent, SeatPool
+from seats.pool_lock import lock_pool
 from seats.terms import term_end
 
 SEATS_LOW = "seats.low"
@@ -82,7 +82,7 @@ def after_claim(session: Session, pool: SeatPool, now: datetime) -> None:
 def alert_settings_for_update(session: Session, org_id: str) -> AlertSettings:
     """The org's alert settings, created with defaults if missing, under the pool lock: a
     settings change and a first refusal may both be the one to create the row."""
-    lock_pool_row(session, org_id)
+    lock_pool(session, org_id)
     settings = session.get(AlertSettings, org_id)
     if settings is None:
         settings = AlertSettings(org_id=org_id, threshold_percent=DEFAULT_THRESHOLD_PERCENT)
@@ -133,7 +133,7 @@ def after_refusal(session: Session, org_id: str, now: datetime) -> None:
 
 def refusal_digest_due(session: Session, org_id: str, now: datetime) -> bool:
     """The digest of refusals that no later refusal came to report (run by the sweep)."""
-    pool = lock_pool_row(session, org_id)
+    pool = lock_pool(session, org_id)
     settings = session.get(AlertSettings, org_id)
     return settings is not None and _emit_digest_if_due(session, pool, settings, now)
 
@@ -183,7 +183,7 @@ def _notice_sent(session: Session, org_id: str, term_end_iso: str, days_before: 
 def renewal_upcoming(session: Session, org_id: str, now: datetime) -> bool:
     """Emits the 30-, 14- or 5-day notice of the current term's end, once per term and
     notice however often it runs. Returns whether it emitted one."""
-    pool = lock_pool_row(session, org_id)
+    pool = lock_pool(session, org_id)
     contract = session.get_one(Contract, org_id)
     end = term_end(contract.term_start)
     days_before = _notice_due(end, now.date())

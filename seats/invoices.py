@@ -43,7 +43,7 @@ def issue(
     now: datetime,
     quote_id: str | None = None,
 ) -> Invoice:
-    """Must run under the org's pool lock (seats.service.lock_pool)."""
+    """Must run under the org's pool lock (seats.pool_lock.lock_pool)."""
     invoice = Invoice(
         org_id=org_id,
         seq=_next_seq(session, org_id),

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from seats import audit, events, invoices
 from seats.audit import SeatCounts
-from seats.models import Contract, SeatPool
+from seats.models import Contract
+from seats.pool_lock import LockedPool
 from seats.terms import TERM_MONTHS, term_end
 
 RENEWAL_ACTOR = "system:renewal"
@@ -29,9 +30,9 @@ def due_org_ids(session: Session, now: datetime) -> list[str]:
     return [c.org_id for c in candidates if now.date() >= term_end(c.term_start)]
 
 
-def roll_over_if_due(session: Session, pool: SeatPool, now: datetime) -> int:
+def roll_over_if_due(session: Session, pool: LockedPool, now: datetime) -> int:
     """Renews every term that has ended (an org idle for years renews once per term, each
-    at the same count). Returns how many terms were renewed. `pool` must be locked."""
+    at the same count). Returns how many terms were renewed."""
     contract = session.get_one(Contract, pool.org_id)
     renewed = 0
     while contract.auto_renew and now.date() >= term_end(contract.term_start):
@@ -40,7 +41,7 @@ def roll_over_if_due(session: Session, pool: SeatPool, now: datetime) -> int:
     return renewed
 
 
-def _renew_once(session: Session, pool: SeatPool, contract: Contract, now: datetime) -> None:
+def _renew_once(session: Session, pool: LockedPool, contract: Contract, now: datetime) -> None:
     before = SeatCounts.of(pool)
     start = term_end(contract.term_start)
     quantity = contract.renewal_quantity(pool.assigned)

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from app.db import Database
 from app.migrate import upgrade
-from seats import service
+from seats import orgs
 from seats.clock import utcnow
 from tests.clock import term_start_override, travel_if_asked
 
@@ -96,7 +96,7 @@ def make_org(database: Database) -> Callable[..., OrgRef]:
         minimum_seats: int = 0,
     ) -> OrgRef:
         slug = f"org-{uuid.uuid4().hex[:10]}"
-        contract = service.NewContract(
+        contract = orgs.NewContract(
             seats=seats,
             unit_price_minor=price_minor,
             currency=currency,
@@ -105,7 +105,7 @@ def make_org(database: Database) -> Callable[..., OrgRef]:
             auto_renew=auto_renew,
         )
         with database.transaction() as session:
-            org = service.create_org(session, slug, contract, NOW)
+            org = orgs.create_org(session, slug, contract, NOW)
             return OrgRef(id=org.id, slug=slug)
 
     return make

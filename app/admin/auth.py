@@ -16,7 +16,7 @@ from flask import current_app, g, request
 
 from app.admin.problems import Problem
 from app.settings import Settings
-from seats import service
+from seats import orgs
 from seats.errors import UnknownOrg
 
 LOCAL_ISSUER = "scim-seats"
@@ -109,7 +109,7 @@ def authenticate_admin() -> None:
         raise Problem(403, "FORBIDDEN", f"unknown role {claims['role']!r}")
     try:
         with current_app.extensions["db"].transaction(write=False) as session:
-            org_id = service.org_by_slug(session, str(claims["org"])).id
+            org_id = orgs.org_by_slug(session, str(claims["org"])).id
     except UnknownOrg as exc:
         raise Problem(401, "UNAUTHENTICATED", "the token names no known organisation") from exc
     g.admin = AdminIdentity(sub=str(claims["sub"]), org_id=org_id, org_slug=str(claims["org"]),

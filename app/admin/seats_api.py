@@ -24,8 +24,8 @@ from app.admin.schemas import (
     SeatTotalSchema,
     load,
 )
-from scim import directory
-from seats import commerce, idempotency, invoices, service
+from scim import users
+from seats import commerce, idempotency, invoices, seating
 from seats.clock import utcnow
 from seats.errors import QuoteUnusable, SeatsError
 from seats.models import Contract, SeatPool
@@ -313,10 +313,10 @@ def reassign() -> Response:
         409: Conflict
     """
     body = load(ReassignmentRequestSchema(), json_body(), "INVALID_BODY")
-    ctx = directory.WriteContext(org_id=g.org_id, actor=g.actor, now=utcnow())
+    ctx = users.WriteContext(org_id=g.org_id, actor=g.actor, now=utcnow())
     with db().transaction() as session:
-        source, target = directory.reassign_seat(session, body["from_user_id"], body["to_user_id"], ctx)
-        counts = service.seat_counts(session, g.org_id)
+        source, target = users.reassign_seat(session, body["from_user_id"], body["to_user_id"], ctx)
+        counts = seating.seat_counts(session, g.org_id)
     moved = {"from_user": source, "to_user": target,
              "seats": {"total": counts.total, "assigned": counts.assigned, "free": counts.free}}
     return json_response(ReassignmentSchema().dump(moved))

@@ -7,7 +7,7 @@ from app.admin.auth import require_role
 from app.admin.blueprint import bp, db, json_body, json_response
 from app.admin.problems import Problem
 from app.admin.schemas import TokenCreatedSchema, TokenCreateSchema, TokenListSchema, load
-from seats import service
+from seats import credentials
 from seats.clock import utcnow
 
 TOKEN_MANAGERS = ("primary_owner", "admin")
@@ -41,7 +41,7 @@ def create_scim_token() -> Response:
     """
     name = load(TokenCreateSchema(), json_body(), "INVALID_BODY")["name"]
     with db().transaction() as session:
-        token, secret = service.issue_token(session, g.org_id, name, utcnow())
+        token, secret = credentials.issue_token(session, g.org_id, name, utcnow())
     created = {"id": token.id, "name": token.name, "created_at": token.created_at, "token": secret}
     response = json_response(TokenCreatedSchema().dump(created), 201)
     response.headers["Cache-Control"] = "no-store"
@@ -63,7 +63,7 @@ def list_scim_tokens() -> Response:
               schema: TokenListSchema
     """
     with db().transaction(write=False) as session:
-        tokens = service.list_tokens(session, g.org_id)
+        tokens = credentials.list_tokens(session, g.org_id)
     return json_response(TokenListSchema().dump({"tokens": tokens}))
 
 
@@ -88,7 +88,7 @@ def revoke_scim_token(token_id: str) -> Response:
         404: NotFound
     """
     with db().transaction() as session:
-        found = service.revoke_token(session, g.org_id, token_id, utcnow())
+        found = credentials.revoke_token(session, g.org_id, token_id, utcnow())
     if not found:
         raise Problem(404, "TOKEN_NOT_FOUND", f"this organisation has no SCIM token {token_id!r}")
     return Response(status=204)

@@ -1,5 +1,5 @@
 """The admin console: server-rendered pages for an org's admins over the same use cases as
-the admin API (seats.commerce, seats.idempotency, seats.invoices, scim.directory), so a rule
+the admin API (seats.commerce, seats.idempotency, seats.invoices, scim.users), so a rule
 changed there is changed here. `register` is the one hook the app factory calls."""
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from app.console import purchase, usage
 from app.purchases import Buyer
 from app.console.blueprint import bp, can, db, require_role, settings
 from app.console.forms import SeatsForm, UpgradeForm
-from seats import commerce, invoices, service
+from seats import commerce, invoices, seating
 from seats.clock import utcnow
 from seats.errors import IdempotencyConflict, InvalidTopUp, SeatReductionNotAllowed
 from seats.models import Contract, Quote, SeatPool
@@ -79,7 +79,7 @@ def _quote_for_total(requested_total: int) -> str:
     maximum = settings().max_seats_per_purchase
     now = utcnow()
     with db().transaction() as session:
-        total = service.lock_pool(session, g.org_id, now).total
+        total = seating.lock_and_renew(session, g.org_id, now).total
         try:
             add_seats = commerce.parse_add_seats(requested_total - total, maximum)
         except SeatReductionNotAllowed as exc:

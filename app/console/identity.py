@@ -11,7 +11,7 @@ from flask import session
 
 from app.admin.auth import ROLES, AdminIdentity
 from app.db import Database
-from seats import service
+from seats import orgs
 from seats.errors import UnknownOrg
 
 SESSION_KEY = "console_admin"
@@ -51,7 +51,7 @@ def current(database: Database, now: datetime) -> AdminIdentity | None:
         return None
     try:
         with database.transaction(write=False) as db_session:
-            org_id = service.org_by_slug(db_session, stored["org"]).id
+            org_id = orgs.org_by_slug(db_session, stored["org"]).id
     except UnknownOrg:
         return None
     return AdminIdentity(sub=stored["sub"], org_id=org_id, org_slug=stored["org"],

@@ -13,7 +13,7 @@ from app.admin.auth import ROLES, verify_admin_token
 from app.console import identity, links
 from app.console.blueprint import bp, db, settings
 from app.console.forms import LinkSignInForm, TokenSignInForm
-from seats import service
+from seats import orgs
 from seats.clock import utcnow
 from seats.errors import UnknownOrg
 
@@ -37,7 +37,7 @@ def _token_claims(token: str) -> dict[str, Any]:
         raise ValueError(f"This token has an unknown role {claims['role']!r}.")
     try:
         with db().transaction(write=False) as session:
-            service.org_by_slug(session, str(claims["org"]))
+            orgs.org_by_slug(session, str(claims["org"]))
     except UnknownOrg as exc:
         raise ValueError("This token names no known organisation.") from exc
     return claims
@@ -59,7 +59,7 @@ def login() -> Response | tuple[str, int] | str:
 
 
 def _org_id(session: Session, claims: dict[str, Any]) -> str:
-    return service.org_by_slug(session, str(claims["org"])).id
+    return orgs.org_by_slug(session, str(claims["org"])).id
 
 
 @bp.route("/login/link", methods=["GET", "POST"])

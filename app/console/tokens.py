@@ -1,4 +1,4 @@
-"""SCIM bearer tokens: issued, listed and revoked with the seats.service use cases the
+"""SCIM bearer tokens: issued, listed and revoked with the seats.credentials use cases the
 admin API uses. A new token's secret is shown once, in the response to the POST that made
 it: only its hash is stored, so there is nothing to redirect to."""
 from __future__ import annotations
@@ -8,14 +8,14 @@ from flask import Response, abort, flash, g, redirect, render_template, url_for
 from app.admin.tokens_api import TOKEN_MANAGERS
 from app.console.blueprint import bp, db, require_role, settings
 from app.console.forms import NewTokenForm
-from seats import service
+from seats import credentials
 from seats.clock import utcnow
 
 
 def _tokens_page(form: NewTokenForm, status: int = 200, created: tuple[str, str] | None = None,
                  ) -> tuple[str, int]:
     with db().transaction(write=False) as session:
-        tokens = service.list_tokens(session, g.org_id)
+        tokens = credentials.list_tokens(session, g.org_id)
     return render_template("console/tokens.html", tokens=tokens, form=form, created=created,
                            scim_base_url=settings().scim_base_url), status
 
@@ -33,7 +33,7 @@ def create_token() -> tuple[str, int]:
         return _tokens_page(form, 400)
     name = form.name.data.strip()
     with db().transaction() as session:
-        _, secret = service.issue_token(session, g.org_id, name, utcnow())
+        _, secret = credentials.issue_token(session, g.org_id, name, utcnow())
     return _tokens_page(NewTokenForm(formdata=None), 201, created=(name, secret))
 
 
@@ -41,7 +41,7 @@ def create_token() -> tuple[str, int]:
 @require_role(*TOKEN_MANAGERS)
 def revoke_token(token_id: str) -> Response:
     with db().transaction() as session:
-        found = service.revoke_token(session, g.org_id, token_id, utcnow())
+        found = credentials.revoke_token(session, g.org_id, token_id, utcnow())
     if not found:
         abort(404, "This organisation has no such SCIM token.")
     flash("The token was revoked; SCIM requests with it are refused from now on.", "success")

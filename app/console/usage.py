@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.console import chart
 from app.console.blueprint import bp, db
-from seats import events, service
+from seats import events, seating
 from seats.clock import utcnow
 from seats.events import threshold_reached  # the rule seats.low fires on
 from seats.models import AuditEvent, Contract
@@ -39,7 +39,7 @@ class UsageAlert:
 
 def alert(session: Session, org_id: str, now: datetime) -> UsageAlert | None:
     """None while usage is below the org's threshold and the pool has a free seat."""
-    counts = service.seat_counts(session, org_id)
+    counts = seating.seat_counts(session, org_id)
     percent = events.threshold_percent(session, org_id)
     if counts.free > 0 and not threshold_reached(counts.assigned, counts.total, percent):
         return None
@@ -66,7 +66,7 @@ def _samples(session: Session, org_id: str, start: date, today: date) -> list[ch
         .where(AuditEvent.org_id == org_id, AuditEvent.at >= since)
         .order_by(AuditEvent.id).limit(1)
     ).first()
-    counts = service.seat_counts(session, org_id)
+    counts = seating.seat_counts(session, org_id)
     initial = before or first or (counts.total, counts.assigned)
     changes = session.execute(
         select(*columns).where(AuditEvent.org_id == org_id, AuditEvent.at >= since)
@@ -81,7 +81,7 @@ def _samples(session: Session, org_id: str, start: date, today: date) -> list[ch
 def usage() -> str:
     now = utcnow()
     with db().transaction(write=False) as session:
-        counts = service.seat_counts(session, g.org_id)
+        counts = seating.seat_counts(session, g.org_id)
         percent = events.threshold_percent(session, g.org_id)
         samples = _samples(session, g.org_id, _chart_start(session, g.org_id, now.date()),
                            now.date())

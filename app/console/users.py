@@ -1,5 +1,5 @@
 """The org's users with their seat state, and moving a seat from an active user to an
-inactive one (scim.directory.reassign_seat, the admin API's use case) after a confirmation."""
+inactive one (scim.users.reassign_seat, the admin API's use case) after a confirmation."""
 from __future__ import annotations
 
 import re
@@ -10,8 +10,8 @@ from sqlalchemy import Select, select
 from app.admin.seats_api import MANAGERS
 from app.console.blueprint import bp, db, require_role
 from app.console.forms import ReassignForm
-from scim import directory
 from scim.tables import UserRow
+from scim.users import WriteContext, get_user, reassign_seat
 from seats.clock import utcnow
 from seats.errors import ReassignmentRefused
 
@@ -61,8 +61,8 @@ def reassign(user_id: str) -> str:
     search = request.args.get("q", "").strip()[:255]
     target_id = request.args.get("to")
     with db().transaction(write=False) as session:
-        source = directory.get_user(session, g.org_id, user_id)
-        target = directory.get_user(session, g.org_id, target_id) if target_id else None
+        source = get_user(session, g.org_id, user_id)
+        target = get_user(session, g.org_id, target_id) if target_id else None
         candidates = [] if target else list(session.scalars(
             _users(g.org_id, seat="none", search=search).limit(PAGE_SIZE)))
     form = ReassignForm(to_user_id=target.id) if target else None
@@ -77,10 +77,10 @@ def confirm_reassign(user_id: str) -> Response:
     if not form.validate_on_submit():
         flash("Choose the user who should get the seat.", "error")
         return redirect(url_for("console.reassign", user_id=user_id), 303)
-    ctx = directory.WriteContext(org_id=g.org_id, actor=g.actor, now=utcnow())
+    ctx = WriteContext(org_id=g.org_id, actor=g.actor, now=utcnow())
     try:
         with db().transaction() as session:
-            source, target = directory.reassign_seat(session, user_id, form.to_user_id.data, ctx)
+            source, target = reassign_seat(session, user_id, form.to_user_id.data, ctx)
     except ReassignmentRefused as exc:
         flash(f"The seat was not moved: {exc}.", "error")
         return redirect(url_for("console.users"), 303)

@@ -8,7 +8,7 @@ from flask import Flask
 from app.db import Database
 from app.factory import create_app
 from app.settings import Settings
-from seats import service
+from seats import credentials
 from tests.conftest import NOW, OrgRef
 from tests.support import Admin, Scim, admin_token
 
@@ -28,7 +28,7 @@ def make_scim(app: Flask, database: Database, make_org: Callable[..., OrgRef]) -
     def make(seats: int = 5, **contract: object) -> Scim:
         org = make_org(seats, **contract)
         with database.transaction() as session:
-            _, secret = service.issue_token(session, org.id, "test", NOW)
+            _, secret = credentials.issue_token(session, org.id, "test", NOW)
         return Scim(client=app.test_client(), token=secret, org_id=org.id, org_slug=org.slug)
 
     return make

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from app.db import Database
-from seats import service
+from seats import credentials
 from seats.clock import utcnow
 from seats.models import ScimToken
 from tests.api.admin_support import read, token_ids
@@ -137,7 +137,7 @@ def test_touch_writes_only_when_the_last_use_is_over_a_minute_old(owner: Admin,
 
     def touch_at(now: datetime) -> datetime | None:
         with database.transaction() as session:
-            service.touch_token(session, token_id, now)
+            credentials.touch_token(session, token_id, now)
         with database.transaction(write=False) as session:
             return session.get_one(ScimToken, token_id).last_used_at
 

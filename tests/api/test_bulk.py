@@ -15,7 +15,7 @@ from flask import Flask
 from app.db import Database
 from app.factory import create_app
 from app.settings import Settings
-from scim import directory
+from scim import users
 from tests.support import (
     ERROR_URN,
     SCIM_JSON,
@@ -302,7 +302,7 @@ def test_an_unexpected_failure_is_a_500_result_without_internals(
     def broken(raw: Any) -> Any:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(directory, "user_input", broken)
+    monkeypatch.setattr(users, "user_input", broken)
     results = send(scim, post_user("a", "a@example.com"), post_group("g", "G"))
     assert error_of(results[0], 500) == "internal server error"
     assert results[1]["status"] == "201"

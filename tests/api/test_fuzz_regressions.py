@@ -13,7 +13,7 @@ from flask import Flask
 
 from app.db import Database
 from scim.text import MAX_TEXT_LENGTH
-from seats import clients
+from seats import credentials
 from seats.models import OAuthClientRow
 from tests.api.test_console import _sign_in
 from tests.api.test_oauth import Client, assert_oauth_error, basic, request_token
@@ -214,7 +214,7 @@ def test_nul_in_a_console_url_is_bad_request(app: Flask, owner: Admin, url: str)
 @pytest.fixture
 def oauth_client(database: Database, org: OrgRef) -> Client:
     with database.transaction() as session:
-        row, secret = clients.issue_client(session, org.id, "entra", NOW)
+        row, secret = credentials.issue_client(session, org.id, "entra", NOW)
     return Client(id=row.id, secret=secret, org_id=org.id, org_slug=org.slug)
 
 

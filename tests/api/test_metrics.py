@@ -13,7 +13,7 @@ from sqlalchemy import update
 from app.db import Database
 from app.factory import create_app
 from app.settings import Settings
-from seats import events, service
+from seats import credentials, events
 from seats.models import OutboxEvent
 from tests.conftest import NOW
 from tests.live_server import live_server
@@ -99,7 +99,7 @@ def test_counts_of_all_gunicorn_workers_are_summed(
 ) -> None:
     scim = make_scim(seats=10)
     with database.transaction() as session:
-        _, token = service.issue_token(session, scim.org_id, "live", NOW)
+        _, token = credentials.issue_token(session, scim.org_id, "live", NOW)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"}
     with live_server(database_url, workers=2) as base:
         for i in range(6):

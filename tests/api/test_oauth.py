@@ -18,7 +18,7 @@ from sqlalchemy import select
 from app.db import Database
 from app.oauth import issue_access_token
 from app.settings import Settings
-from seats import clients
+from seats import credentials
 from seats.clock import utcnow
 from seats.models import AuditEvent, OAuthClientRow
 from tests.conftest import NOW, OrgRef
@@ -42,7 +42,7 @@ def make_client(database: Database, make_org: Callable[..., OrgRef]) -> Callable
     def make(org: OrgRef | None = None) -> Client:
         org = org or make_org()
         with database.transaction() as session:
-            row, secret = clients.issue_client(session, org.id, "entra", NOW)
+            row, secret = credentials.issue_client(session, org.id, "entra", NOW)
         return Client(id=row.id, secret=secret, org_id=org.id, org_slug=org.slug)
 
     return make
@@ -163,7 +163,7 @@ def test_bad_credentials_are_invalid_client(
         client_id = "scc_" + "0" * 32
     else:
         with database.transaction() as session:
-            clients.revoke_client(session, client.id, utcnow())
+            credentials.revoke_client(session, client.id, utcnow())
     data = {"grant_type": "client_credentials"}
     if method == "basic":
         response = request_token(app, data, basic(client_id, secret))
@@ -232,7 +232,7 @@ def test_revoking_the_client_stops_its_existing_tokens(
     scim = scim_with(app, access_token(app, client), client.org_id)
     assert scim.get("/Users").status_code == 200
     with database.transaction() as session:
-        clients.revoke_client(session, client.id, utcnow())
+        credentials.revoke_client(session, client.id, utcnow())
     assert_scim_error(scim.get("/Users"), 401)
 
 

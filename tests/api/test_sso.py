@@ -29,8 +29,8 @@ from sqlalchemy import select
 
 from app.db import Database
 from app.sso import validate_key_source
-from scim.signin import configure_provider
 from seats.models import AuditEvent, Org
+from seats.sso_providers import configure_provider
 from tests.support import Scim, Snapshot, assert_seat_invariant, patch_body, snapshot
 
 pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/date_matrix.py

@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from app.db import Database
-from seats import service
+from seats import credentials
 from tests.conftest import NOW
 from tests.support import Scim, assert_scim_error
 
@@ -50,9 +50,9 @@ def test_a_revoked_token_is_refused_by_the_next_request(
 ) -> None:
     assert scim.get("/Users").status_code == 200
     with database.transaction() as session:
-        live = service.token_by_secret(session, scim.token)
+        live = credentials.token_by_secret(session, scim.token)
         assert live is not None and live.org_id == scim.org_id
-        assert service.revoke_token(session, scim.org_id, live.id, NOW)
+        assert credentials.revoke_token(session, scim.org_id, live.id, NOW)
     assert_scim_error(scim.get("/Users"), 401)
     with database.transaction(write=False) as session:
-        assert service.token_by_secret(session, scim.token) is None
+        assert credentials.token_by_secret(session, scim.token) is None

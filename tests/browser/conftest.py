@@ -23,7 +23,7 @@ from app.admin.auth import issue_admin_token
 from app.console.links import issue_link
 from app.db import Database
 from app.settings import Settings
-from seats import service
+from seats import credentials, orgs
 from seats.clock import utcnow
 from tests.live_server import live_server
 
@@ -139,11 +139,11 @@ def make_console(browser: Browser, server: str, server_settings: Settings, datab
     def make(seats: int = 5, *, price_minor: int = 30_000, term_start: date | None = None,
              viewport: dict[str, int] = DESKTOP) -> Console:
         slug = f"ui-{uuid.uuid4().hex[:10]}"
-        contract = service.NewContract(seats=seats, unit_price_minor=price_minor, currency="USD",
+        contract = orgs.NewContract(seats=seats, unit_price_minor=price_minor, currency="USD",
                                        term_start=term_start or utcnow().date())
         with database.transaction() as session:
-            org = service.create_org(session, slug, contract, utcnow())
-            _, secret = service.issue_token(session, org.id, "browser-tests", utcnow())
+            org = orgs.create_org(session, slug, contract, utcnow())
+            _, secret = credentials.issue_token(session, org.id, "browser-tests", utcnow())
         context = browser.new_context(viewport=viewport, base_url=server)
         contexts.append(context)
         context.set_default_timeout(10_000)

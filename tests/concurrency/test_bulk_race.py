@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from app.db import Database
-from seats import service
+from seats import credentials
 from tests.concurrency.conftest import race
 from tests.conftest import NOW, OrgRef
 from tests.support import USER_URN, assert_seat_invariant, snapshot
@@ -24,7 +24,7 @@ SINGLES = 8
 
 def _token(database: Database, org: OrgRef) -> str:
     with database.transaction() as session:
-        return service.issue_token(session, org.id, "bulk-race", NOW)[1]
+        return credentials.issue_token(session, org.id, "bulk-race", NOW)[1]
 
 
 def _post(base: str, token: str, path: str, body: dict[str, object]) -> requests.Response:

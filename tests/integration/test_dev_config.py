@@ -21,7 +21,7 @@ from app.settings import (
     DEV_CONFIG_FILE, DEV_SECRET_KEY, MIN_SECRET_LENGTH, Settings, SettingsError,
     effective_environment, write_dev_config,
 )
-from seats import service
+from seats import credentials, orgs
 
 CLI = Path(sys.executable).with_name("scim-seats")
 
@@ -162,8 +162,8 @@ def test_demo_replaces_its_token_instead_of_piling_them_up(cli: Callable[..., st
     second = cli("demo", "--slug", slug)
     assert "new this run; 1 earlier 'demo' token(s) revoked" in second
     with database.transaction() as session:
-        assert service.token_by_secret(session, _token(first)) is None
-        assert service.token_by_secret(session, _token(second)) is not None
-        org_id = service.org_by_slug(session, slug).id
-        live = [t for t in service.list_tokens(session, org_id) if t.revoked_at is None]
+        assert credentials.token_by_secret(session, _token(first)) is None
+        assert credentials.token_by_secret(session, _token(second)) is not None
+        org_id = orgs.org_by_slug(session, slug).id
+        live = [t for t in credentials.list_tokens(session, org_id) if t.revoked_at is None]
     assert [t.name for t in live] == ["demo"]

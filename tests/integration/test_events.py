@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.db import Database
 from app.factory import create_app
 from app.settings import Settings
-from seats import events, service
+from seats import credentials, events, seating
 from seats.models import AlertSettings, AuditEvent, OutboxEvent
 from tests.conftest import MID_TERM_START, NOW, OrgRef
 from tests.support import Scim, assert_scim_error, user_body
@@ -32,7 +32,7 @@ def app(database_url: str, database: Database) -> Iterator[Flask]:
 def scim_for(app: Flask, database: Database) -> Callable[[OrgRef], Scim]:
     def make(org: OrgRef) -> Scim:
         with database.transaction() as session:
-            _, secret = service.issue_token(session, org.id, "test", NOW)
+            _, secret = credentials.issue_token(session, org.id, "test", NOW)
         return Scim(client=app.test_client(), token=secret, org_id=org.id, org_slug=org.slug)
 
     return make
@@ -52,19 +52,19 @@ def types(database: Database, org_id: str) -> list[str]:
 
 def claim(database: Database, org_id: str, now: datetime = NOW) -> None:
     with database.transaction() as session:
-        pool = service.lock_pool(session, org_id, now)
-        service.claim_seat(session, pool, actor="test", subject=None, now=now)
+        pool = seating.lock_and_renew(session, org_id, now)
+        seating.claim_seat(session, pool, actor="test", subject=None, now=now)
 
 
 def release(database: Database, org_id: str, now: datetime = NOW) -> None:
     with database.transaction() as session:
-        pool = service.lock_pool(session, org_id, now)
-        service.release_seat(session, pool, actor="test", subject=None, now=now)
+        pool = seating.lock_and_renew(session, org_id, now)
+        seating.release_seat(session, pool, actor="test", subject=None, now=now)
 
 
 def refuse(database: Database, org_id: str, now: datetime) -> None:
     with database.transaction() as session:
-        service.record_refusal(session, org_id, actor="test", subject=None,
+        seating.record_refusal(session, org_id, actor="test", subject=None,
                                reason="SEAT_LIMIT_REACHED: test", now=now)
 
 
@@ -103,8 +103,8 @@ def test_a_rolled_back_transaction_leaves_no_event(
 ) -> None:
     org = make_org(1)
     with pytest.raises(RuntimeError), database.transaction() as session:
-        pool = service.lock_pool(session, org.id, NOW)
-        service.claim_seat(session, pool, actor="test", subject=None, now=NOW)
+        pool = seating.lock_and_renew(session, org.id, NOW)
+        seating.claim_seat(session, pool, actor="test", subject=None, now=NOW)
         session.flush()
         assert session.scalar(select(OutboxEvent.id).where(OutboxEvent.org_id == org.id))
         raise RuntimeError("the write that needed the seat failed")

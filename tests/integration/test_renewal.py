@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from app.db import Database
-from scim import directory
-from seats import service
+from scim import users
+from seats import seating
 from seats.errors import NoSeatAvailable
 from seats.models import Contract, Invoice, SeatPool
 from seats.terms import term_end
@@ -28,10 +28,10 @@ AT_END = datetime.combine(END, datetime.min.time(), tzinfo=timezone.utc)
 
 
 def _seed(database: Database, org: OrgRef, active: int, inactive: int = 0) -> list[str]:
-    ctx = directory.WriteContext(org_id=org.id, actor="test", now=AT_END - timedelta(days=30))
+    ctx = users.WriteContext(org_id=org.id, actor="test", now=AT_END - timedelta(days=30))
     with database.transaction() as session:
         return [
-            directory.create_user(session, {"userName": f"u{i}", "active": i < active}, ctx).id
+            users.create_user(session, {"userName": f"u{i}", "active": i < active}, ctx).id
             for i in range(active + inactive)
         ]
 
@@ -52,7 +52,7 @@ def test_edge_34_renews_with_the_seats_in_use(make_org: Callable[..., OrgRef], d
     org = make_org(seats=105, term_start=START, price_minor=30_000)
     _seed(database, org, active=98, inactive=3)
     with database.transaction() as session:
-        assert service.renew_if_due(session, org.id, AT_END) == 1
+        assert seating.renew_if_due(session, org.id, AT_END) == 1
     contract, pool = _contract_and_pool(database, org)
     assert contract.term_start == END
     assert (pool.total, pool.assigned) == (98, 98)
@@ -65,7 +65,7 @@ def test_edge_35_renews_at_least_the_minimum(make_org: Callable[..., OrgRef], da
     org = make_org(seats=30, term_start=START, minimum_seats=20)
     _seed(database, org, active=12)
     with database.transaction() as session:
-        service.renew_if_due(session, org.id, AT_END + timedelta(hours=3))
+        seating.renew_if_due(session, org.id, AT_END + timedelta(hours=3))
     _, pool = _contract_and_pool(database, org)
     assert (pool.total, pool.free) == (20, 8)
 
@@ -75,14 +75,14 @@ def test_edge_36_a_user_deactivated_a_minute_before_the_end_is_not_counted(
 ) -> None:
     org = make_org(seats=5, term_start=START)
     first, *_ = _seed(database, org, active=3)
-    ctx = directory.WriteContext(org_id=org.id, actor="idp", now=AT_END - timedelta(minutes=1))
+    ctx = users.WriteContext(org_id=org.id, actor="idp", now=AT_END - timedelta(minutes=1))
     with database.transaction() as session:
-        directory.patch_user(session, first, {
+        users.patch_user(session, first, {
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
             "Operations": [{"op": "replace", "path": "active", "value": False}],
         }, ctx)
     with database.transaction() as session:
-        service.renew_if_due(session, org.id, AT_END)
+        seating.renew_if_due(session, org.id, AT_END)
     assert _contract_and_pool(database, org)[1].total == 2
 
 
@@ -91,12 +91,12 @@ def test_lazy_roll_over_at_the_first_seat_operation_after_the_end(
 ) -> None:
     org = make_org(seats=4, term_start=START)
     _seed(database, org, active=4)
-    ctx = directory.WriteContext(org_id=org.id, actor="idp", now=AT_END + timedelta(days=2))
+    ctx = users.WriteContext(org_id=org.id, actor="idp", now=AT_END + timedelta(days=2))
     with pytest.raises(NoSeatAvailable), database.transaction() as session:
-        directory.create_user(session, {"userName": "newcomer"}, ctx)  # new term: 0 free
+        users.create_user(session, {"userName": "newcomer"}, ctx)  # new term: 0 free
     # The refusal rolled the renewal back too; the next seat operation renews again, once.
     with database.transaction() as session:
-        directory.create_user(session, {"userName": "parked", "active": False}, ctx)
+        users.create_user(session, {"userName": "parked", "active": False}, ctx)
     contract, pool = _contract_and_pool(database, org)
     assert contract.term_start == END and pool.total == 4
     assert len(_renewal_invoices(database, org)) == 1
@@ -107,9 +107,9 @@ def test_an_org_idle_for_three_terms_renews_each_term_once(
 ) -> None:
     org = make_org(seats=3, term_start=date(2023, 1, 1), minimum_seats=2)
     with database.transaction() as session:  # terms ended 2024-01-01, 2025-01-01, 2026-01-01
-        assert service.renew_if_due(session, org.id, AT_END) == 3
+        assert seating.renew_if_due(session, org.id, AT_END) == 3
     with database.transaction() as session:
-        assert service.renew_if_due(session, org.id, AT_END) == 0
+        assert seating.renew_if_due(session, org.id, AT_END) == 0
     contract, pool = _contract_and_pool(database, org)
     assert contract.term_start == END and pool.total == 2
     assert [i.seq for i in sorted(_renewal_invoices(database, org), key=lambda i: i.seq)] == [1, 2, 3]
@@ -120,7 +120,7 @@ def test_a_contract_without_auto_renew_is_never_renewed(
 ) -> None:
     org = make_org(seats=3, term_start=START, auto_renew=False)
     with database.transaction() as session:
-        assert service.renew_if_due(session, org.id, AT_END) == 0
+        assert seating.renew_if_due(session, org.id, AT_END) == 0
     assert _contract_and_pool(database, org)[0].term_start == START
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from app.db import Database
 from app.migrate import upgrade
-from seats import service
+from seats import credentials, orgs
 from tests.clock import scim_seats_command
 from tests.conftest import NOW
 from tests.live_server import free_port, wait_until_up
@@ -25,10 +25,10 @@ def _org_token(url: str) -> str:
     db = Database(url)
     try:
         with db.transaction() as session:
-            contract = service.NewContract(seats=5, unit_price_minor=0, currency="USD",
+            contract = orgs.NewContract(seats=5, unit_price_minor=0, currency="USD",
                                            term_start=NOW.date())
-            org = service.create_org(session, "stop", contract, NOW)
-            return service.issue_token(session, org.id, "stop", NOW)[1]
+            org = orgs.create_org(session, "stop", contract, NOW)
+            return credentials.issue_token(session, org.id, "stop", NOW)[1]
     finally:
         db.dispose()
 

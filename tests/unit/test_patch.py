@@ -6,10 +6,21 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scim.errors import ScimError
-from scim.patch import apply_patch
-from scim.schemas import ID, META, PATCH_OP_SCHEMA, USER, USER_SCHEMA, Attribute, Schema
+from scim.patch import apply_patch, writes
+from scim.schemas import (
+    ID,
+    META,
+    PATCH_OP_SCHEMA,
+    USER,
+    USER_SCHEMA,
+    USER_TYPE,
+    Attribute,
+    Schema,
+)
 
 ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 ENTERPRISE = Schema(
@@ -1093,3 +1104,98 @@ def test_the_result_shares_no_structure_with_the_input() -> None:
     result["name"]["givenName"] = "Changed"
     result["schemas"].append("x")
     assert resource == user()
+
+
+# --- which attributes a body writes (the seat lock of a user PATCH is decided on it) ------
+
+ENTERPRISE_USER = USER_TYPE.extension_schemas
+
+
+def _body(*operations: dict[str, Any]) -> dict[str, Any]:
+    return {"schemas": [PATCH_OP_SCHEMA], "Operations": list(operations)}
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "replace", "path": "active", "value": False},
+        {"op": "Replace", "path": "ACTIVE", "value": "False"},  # Entra
+        {"op": "add", "path": f"{USER_SCHEMA}:active", "value": True},
+        {"op": "replace", "value": {"active": False}},  # Okta, no path
+        {"op": "replace", "value": {f"{USER_SCHEMA}:active": False}},
+        {"op": "replace", "path": USER_SCHEMA, "value": {"active": False}},
+        {"op": "replace", "path": "active", "value": None},  # null: unassigned
+        {"op": "remove", "path": "active"},
+        {"op": "remove", "path": USER_SCHEMA},  # every core attribute
+    ],
+)
+def test_an_operation_on_active_writes_active(operation: dict[str, Any]) -> None:
+    body = _body({"op": "replace", "path": "displayName", "value": "Ann"}, operation)
+    assert writes(body, "active", USER, ENTERPRISE_USER)
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "replace", "path": "displayName", "value": "inactive since May"},
+        {"op": "replace", "value": {"nickName": "Active Annie"}},
+        {"op": "replace", "path": 'emails[type eq "active"].value', "value": "a@example.com"},
+        {"op": "replace", "path": f"{ENTERPRISE_USER[0].id}:department", "value": "active"},
+        {"op": "replace", "path": "urn:example:params:scim:schemas:Ext:active", "value": True},
+        {"op": "remove", "path": ENTERPRISE_USER[0].id},
+    ],
+)
+def test_an_operation_that_only_mentions_active_does_not_write_it(
+    operation: dict[str, Any],
+) -> None:
+    assert not writes(_body(operation), "active", USER, ENTERPRISE_USER)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"Operations": "active"},
+        _body({"op": "replace", "path": "active", "value": False}, {"op": "deactivate"}),
+        _body({"op": "replace", "path": "active", "value": False}, {"op": "remove"}),
+        _body({"op": "replace", "path": "active", "value": False}, {"op": "add", "path": "x:y"}),
+    ],
+)
+def test_a_body_that_apply_patch_refuses_on_its_paths_writes_nothing(body: Any) -> None:
+    assert not writes(body, "active", USER, ENTERPRISE_USER)
+    with pytest.raises(ScimError):
+        apply_patch({"userName": "ann", "active": True}, body, USER, ENTERPRISE_USER)
+
+
+_PATHS = st.sampled_from([
+    "active", "Active", f"{USER_SCHEMA}:active", USER_SCHEMA, "displayName", "nickName",
+    'emails[type eq "work"].value', f"{ENTERPRISE_USER[0].id}:department",
+    ENTERPRISE_USER[0].id, "urn:example:params:scim:schemas:Ext:active", "bad path",
+])
+_VALUES = st.recursive(
+    st.sampled_from([True, False, "False", "active", "Ann", None]),
+    lambda inner: st.dictionaries(_PATHS, inner, max_size=3),
+    max_leaves=6,
+)
+_BODIES = st.lists(
+    st.fixed_dictionaries(
+        {"op": st.sampled_from(["add", "replace", "remove", "Replace"])},
+        optional={"path": _PATHS, "value": _VALUES},
+    ),
+    min_size=1,
+    max_size=3,
+).map(lambda operations: _body(*operations))
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=_BODIES)
+def test_a_body_that_does_not_write_active_never_changes_it(body: dict[str, Any]) -> None:
+    """What lets a PATCH that does not write `active` skip the seat lock."""
+    user = {"userName": "ann", "displayName": "Ann", "active": True,
+            "emails": [{"value": "ann@example.com", "type": "work"}]}
+    if writes(body, "active", USER, ENTERPRISE_USER):
+        return
+    try:
+        patched = apply_patch(user, body, USER, ENTERPRISE_USER)
+    except ScimError:
+        return
+    assert patched.get("active") is True

@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 
 from scim.errors import ScimError, not_found, uniqueness
 from scim.memberships import forget as forget_memberships
-from scim.patch import apply_patch
+from scim.patch import apply_patch, writes
 from scim.resources import UserInput, user_input
 from scim.schemas import USER, USER_TYPE
 from scim.tables import UserRow, UserValueRow
-from seats import service
+from seats import seating
 from seats.errors import ReassignmentRefused
-from seats.models import SeatPool, new_id
+from seats.models import new_id
+from seats.pool_lock import LockedPool
 
 _password_hasher = PasswordHasher()
 
@@ -130,17 +131,15 @@ def store_user(row: UserRow, data: UserInput, now: datetime) -> None:
 
 
 def _change_activity(
-    session: Session, pool: SeatPool | None, row: UserRow, active: bool, ctx: WriteContext
+    session: Session, pool: LockedPool, row: UserRow, active: bool, ctx: WriteContext
 ) -> None:
-    """Claims or frees the seat when `active` flips; `pool` must be locked if it can flip."""
+    """Claims or frees the seat when `active` flips."""
     if row.active == active:
         return
-    if pool is None:
-        raise RuntimeError("a seat change was attempted without the pool lock")
     if active:
-        service.claim_seat(session, pool, actor=ctx.actor, subject=_subject(row), now=ctx.now)
+        seating.claim_seat(session, pool, actor=ctx.actor, subject=_subject(row), now=ctx.now)
     else:
-        service.release_seat(session, pool, actor=ctx.actor, subject=_subject(row), now=ctx.now)
+        seating.release_seat(session, pool, actor=ctx.actor, subject=_subject(row), now=ctx.now)
 
 
 def _flush(session: Session, user_name: str) -> None:
@@ -154,7 +153,7 @@ def _flush(session: Session, user_name: str) -> None:
 def create_user(session: Session, raw: Any, ctx: WriteContext) -> UserRow:
     data = user_input(raw)
     data.document.setdefault("active", True)
-    pool = service.lock_pool(session, ctx.org_id, ctx.now)
+    pool = seating.lock_and_renew(session, ctx.org_id, ctx.now)
     _ensure_unique_user_name(session, ctx.org_id, data.user_name)
     row = UserRow(id=new_id(), org_id=ctx.org_id, active=False, created_at=ctx.now, version=0)
     _change_activity(session, pool, row, bool(data.document["active"]), ctx)
@@ -165,31 +164,26 @@ def create_user(session: Session, raw: Any, ctx: WriteContext) -> UserRow:
 
 
 def replace_user(session: Session, user_id: str, raw: Any, ctx: WriteContext) -> UserRow:
-    """PUT: the whole resource is replaced; `active` absent keeps its current value."""
+    """PUT: the whole resource is replaced; `active` absent keeps its current value, so only
+    a body that carries it takes the seat lock."""
     data = user_input(raw)
-    pool = service.lock_pool(session, ctx.org_id, ctx.now) if "active" in data.document else None
+    seat_write = "active" in data.document
+    pool = seating.lock_and_renew(session, ctx.org_id, ctx.now) if seat_write else None
     row = _lock_user(session, user_id, ctx)
     data.document.setdefault("active", row.active)
     _ensure_unique_user_name(session, ctx.org_id, data.user_name, except_id=row.id)
-    _change_activity(session, pool, row, bool(data.document["active"]), ctx)
+    if pool is not None:
+        _change_activity(session, pool, row, bool(data.document["active"]), ctx)
     store_user(row, data, ctx.now)
     _flush(session, data.user_name)
     return row
 
 
-def _mentions_active(value: Any) -> bool:
-    """Conservative: could this PATCH body touch `active`? If so the pool is locked first."""
-    if isinstance(value, dict):
-        return any(_mentions_active(k) or _mentions_active(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_mentions_active(v) for v in value)
-    return isinstance(value, str) and "active" in value.lower()
-
-
 def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> UserRow:
-    """PATCH: all operations or none; a refused seat claim rolls back every operation."""
-    operations = body.get("Operations") if isinstance(body, dict) else None
-    pool = service.lock_pool(session, ctx.org_id, ctx.now) if _mentions_active(operations) else None
+    """PATCH: all operations or none; a refused seat claim rolls back every operation. Only
+    a body whose operations write `active` takes the seat lock."""
+    seat_write = writes(body, "active", USER, USER_TYPE.extension_schemas)
+    pool = seating.lock_and_renew(session, ctx.org_id, ctx.now) if seat_write else None
     row = _lock_user(session, user_id, ctx)
     current = {"id": row.id, **row.data}
     patched = apply_patch(current, body, USER, USER_TYPE.extension_schemas)
@@ -197,14 +191,15 @@ def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> 
     data = user_input(patched)  # `remove active` leaves it unassigned: not active
     if data.user_name.lower() != row.user_name_norm:
         _ensure_unique_user_name(session, ctx.org_id, data.user_name, except_id=row.id)
-    _change_activity(session, pool, row, bool(data.document.get("active", False)), ctx)
+    if pool is not None:  # else the operations left `active` as it was
+        _change_activity(session, pool, row, bool(data.document.get("active", False)), ctx)
     store_user(row, data, ctx.now)
     _flush(session, data.user_name)
     return row
 
 
 def delete_user(session: Session, user_id: str, ctx: WriteContext) -> None:
-    pool = service.lock_pool(session, ctx.org_id, ctx.now)
+    pool = seating.lock_and_renew(session, ctx.org_id, ctx.now)
     row = _lock_user(session, user_id, ctx)
     _change_activity(session, pool, row, False, ctx)
     forget_memberships(session, ctx.org_id, row.id, ctx.now)
@@ -218,7 +213,7 @@ def reassign_seat(session: Session, from_user_id: str, to_user_id: str,
     full pool because `assigned` never changes. Both users are locked in id order."""
     if from_user_id == to_user_id:
         raise ReassignmentRefused("a seat cannot be reassigned to the user who holds it")
-    pool = service.lock_pool(session, ctx.org_id, ctx.now)
+    pool = seating.lock_and_renew(session, ctx.org_id, ctx.now)
     rows = {
         user_id: _lock_user(session, user_id, ctx)
         for user_id in sorted((from_user_id, to_user_id))
@@ -228,7 +223,7 @@ def reassign_seat(session: Session, from_user_id: str, to_user_id: str,
         raise ReassignmentRefused(f"user {source.id} holds no seat to give")
     if target.active:
         raise ReassignmentRefused(f"user {target.id} already holds a seat")
-    service.reassign_seat(session, pool, actor=ctx.actor, source=_subject(source),
+    seating.reassign_seat(session, pool, actor=ctx.actor, source=_subject(source),
                           target=_subject(target), now=ctx.now)
     for row, active in ((source, False), (target, True)):
         store_user(row, UserInput({**row.data, "active": active}, None), ctx.now)

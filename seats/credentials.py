@@ -1,0 +1,164 @@
+"""An org's machine credentials: SCIM bearer tokens, sent on every request, and OAuth 2.0
+client-credentials clients (RFC 6749 §4.4), whose secret is exchanged for short-lived access
+tokens instead. Only the SHA-256 of a secret is kept: every secret is 256 random bits, so a
+fast hash loses nothing and a database dump yields no usable credential. Each kind carries a
+prefix so that secret scanners and operators can tell what leaked."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.orm import Session
+
+from seats.errors import SeatsError
+from seats.models import OAuthClientRow, ScimToken
+
+TOKEN_PREFIX = "scs_"
+CLIENT_ID_PREFIX = "scc_"
+CLIENT_SECRET_PREFIX = "sccs_"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class UnknownClient(SeatsError):
+    def __init__(self, client_id: str) -> None:
+        self.client_id = client_id
+        super().__init__(f"no OAuth client with id {client_id!r}")
+
+
+def secret_digest(secret: str) -> str:
+    """SHA-256 is right for the high-entropy secrets minted here (tokens, client secrets);
+    slow hashes are for passwords people choose."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# --- SCIM bearer tokens -------------------------------------------------------------------
+
+
+def issue_token(session: Session, org_id: str, name: str, now: datetime) -> tuple[ScimToken, str]:
+    """Returns the stored token and its secret; the secret is never retrievable again."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ScimToken(org_id=org_id, name=name, secret_sha256=secret_digest(secret), created_at=now)
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+@dataclass(frozen=True)
+class LiveToken:
+    """What authenticating a request needs of a token: read as three columns rather than
+    as an entity, since every SCIM request reads it."""
+
+    id: str
+    org_id: str
+    last_used_at: datetime | None
+
+
+_LIVE_TOKEN = select(ScimToken.id, ScimToken.org_id, ScimToken.last_used_at).where(
+    ScimToken.secret_sha256 == bindparam("digest"), ScimToken.revoked_at.is_(None)
+)
+"""Built once: constructing the statement cost more than the indexed lookup it runs."""
+
+
+def token_by_secret(session: Session, secret: str) -> LiveToken | None:
+    """The live (unrevoked) token with this secret, or None."""
+    row = session.execute(_LIVE_TOKEN, {"digest": secret_digest(secret)}).first()
+    return None if row is None else LiveToken(row.id, row.org_id, row.last_used_at)
+
+
+def list_tokens(session: Session, org_id: str) -> list[ScimToken]:
+    """Revoked tokens included: admins need to see what was cut off, and when."""
+    return list(session.scalars(
+        select(ScimToken).where(ScimToken.org_id == org_id)
+        .order_by(ScimToken.created_at, ScimToken.id)
+    ))
+
+
+def revoke_token(session: Session, org_id: str, token_id: str, now: datetime) -> bool:
+    """False when the org has no such token (another org's counts as none). Revoking twice
+    keeps the first time, so the record says when access really ended."""
+    token = session.scalar(
+        select(ScimToken).where(ScimToken.org_id == org_id, ScimToken.id == token_id)
+    )
+    if token is None:
+        return False
+    if token.revoked_at is None:
+        token.revoked_at = now
+        session.flush()
+    return True
+
+
+def touch_due(token: LiveToken, now: datetime) -> bool:
+    """Lets the caller skip the write transaction on most requests."""
+    return token.last_used_at is None or token.last_used_at < now - LAST_USED_RESOLUTION
+
+
+def touch_token(session: Session, token_id: str, now: datetime) -> None:
+    """Conditional, so concurrent requests with one token write it at most once a minute."""
+    session.execute(
+        update(ScimToken)
+        .where(
+            ScimToken.id == token_id,
+            or_(ScimToken.last_used_at.is_(None),
+                ScimToken.last_used_at < now - LAST_USED_RESOLUTION),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# --- OAuth clients ------------------------------------------------------------------------
+
+
+def issue_client(
+    session: Session, org_id: str, name: str, now: datetime
+) -> tuple[OAuthClientRow, str]:
+    """Returns the stored client and its secret; the secret is never retrievable again."""
+    secret = CLIENT_SECRET_PREFIX + secrets.token_urlsafe(32)
+    client = OAuthClientRow(
+        id=CLIENT_ID_PREFIX + secrets.token_hex(16), org_id=org_id, name=name,
+        secret_sha256=secret_digest(secret), created_at=now,
+    )
+    session.add(client)
+    session.flush()
+    return client, secret
+
+
+def authenticate_client(
+    session: Session, client_id: str, secret: str, now: datetime
+) -> OAuthClientRow | None:
+    """The live client these credentials prove, or None. Unknown, revoked and wrong secret
+    all read as None, so a caller cannot tell an attacker which one it was. `last_used_at`
+    records the last time the secret itself was used, i.e. the last token issued."""
+    client = session.get(OAuthClientRow, client_id)
+    if client is None or client.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(client.secret_sha256, secret_digest(secret)):
+        return None
+    client.last_used_at = now
+    session.flush()
+    return client
+
+
+def live_client_org(session: Session, client_id: str) -> str | None:
+    """The org of the client unless it is revoked. Asked on every request made with one of
+    its access tokens (a primary-key lookup), so that revoking a client cuts off the tokens
+    it already holds at once, not when they expire."""
+    return session.scalar(
+        select(OAuthClientRow.org_id).where(
+            OAuthClientRow.id == client_id, OAuthClientRow.revoked_at.is_(None)
+        )
+    )
+
+
+def revoke_client(session: Session, client_id: str, now: datetime) -> None:
+    """Revoking twice keeps the first time, so the record says when access really ended."""
+    client = session.get(OAuthClientRow, client_id)
+    if client is None:
+        raise UnknownClient(client_id)
+    if client.revoked_at is None:
+        client.revoked_at = now
+        session.flush()

@@ -1,0 +1,29 @@
+"""The org's one seat lock: its pool row. Every audited seat decision takes it first, so
+decisions (and their audit ids) are serialised per org, in one lock order.
+
+It sits below everything that takes it (seating, renewal, the event sweeps), so those
+modules depend on it and not on each other."""
+from __future__ import annotations
+
+from typing import NewType
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from seats.models import SeatPool
+
+LockedPool = NewType("LockedPool", SeatPool)
+"""A pool row read under the lock. Only `lock_pool` makes one, so a function that changes
+seats asks for a LockedPool and a caller that forgot the lock does not type-check."""
+
+
+def lock_pool(session: Session, org_id: str) -> LockedPool:
+    """SELECT … FOR UPDATE on PostgreSQL; on SQLite, BEGIN IMMEDIATE already serialises
+    writers (it ignores FOR UPDATE)."""
+    stmt = (
+        select(SeatPool)
+        .where(SeatPool.org_id == org_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return LockedPool(session.execute(stmt).scalar_one())

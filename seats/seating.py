@@ -1,0 +1,92 @@
+"""Seat decisions over a Session. They flush, never commit: the caller owns the transaction,
+so a seat claim and the write that needs it stand or fall together."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from seats import audit, events, renewal
+from seats.audit import SeatCounts
+from seats.errors import NoActiveSubscription
+from seats.models import Contract, SeatPool
+from seats.pool_lock import LockedPool, lock_pool
+from seats.terms import term_end
+
+
+def seat_counts(session: Session, org_id: str) -> SeatCounts:
+    row = session.execute(
+        select(SeatPool.total, SeatPool.assigned).where(SeatPool.org_id == org_id)
+    ).one()
+    return SeatCounts(total=row.total, assigned=row.assigned)
+
+
+def lock_and_renew(session: Session, org_id: str, now: datetime) -> LockedPool:
+    """Takes the org's seat lock, then rolls over a term that has ended, so the decision that
+    follows is made in the term it falls in. Every seat decision starts here. The name says
+    both because the second may issue a renewal invoice: a reader of a call site should not
+    have to guess that a lock bills."""
+    pool = lock_pool(session, org_id)
+    renewal.roll_over_if_due(session, pool, now)
+    return pool
+
+
+def renew_if_due(session: Session, org_id: str, now: datetime) -> int:
+    """For idle orgs (`scim-seats renew-due`): the number of terms renewed, usually 0 or 1."""
+    return renewal.roll_over_if_due(session, lock_pool(session, org_id), now)
+
+
+def ensure_active_term(session: Session, org_id: str, subject: str | None, now: datetime) -> None:
+    """Activations need a running term: not before it starts, not after a term that does not
+    renew has ended (an auto-renewing one has been rolled over by lock_and_renew already)."""
+    contract = session.get_one(Contract, org_id)
+    end = term_end(contract.term_start)
+    if now.date() < contract.term_start or (not contract.auto_renew and now.date() >= end):
+        raise NoActiveSubscription(term_end=end, subject=subject)
+
+
+def claim_seat(
+    session: Session, pool: LockedPool, *, actor: str, subject: str | None, now: datetime
+) -> None:
+    """The one function through which any user becomes seated."""
+    ensure_active_term(session, pool.org_id, subject, now)
+    before = SeatCounts.of(pool)
+    pool.assign(subject)
+    audit.record(session, pool, action="seat.claimed", actor=actor, subject=subject, before=before, now=now)
+    events.after_claim(session, pool, now)
+
+
+def release_seat(
+    session: Session, pool: LockedPool, *, actor: str, subject: str | None, now: datetime
+) -> None:
+    """Frees the seat of a user being deactivated or deleted. Never refuses."""
+    before = SeatCounts.of(pool)
+    pool.release()
+    audit.record(session, pool, action="seat.released", actor=actor, subject=subject, before=before, now=now)
+
+
+def reassign_seat(session: Session, pool: LockedPool, *, actor: str, source: str, target: str,
+                  now: datetime) -> None:
+    """Audits a seat moving between two users; `assigned` is unchanged, so it never needs a
+    free seat, but it is an activation: it needs a running term. The caller flips both users
+    in the same transaction."""
+    ensure_active_term(session, pool.org_id, target, now)
+    audit.record(session, pool, action="seat.reassigned", actor=actor, subject=target,
+                 before=SeatCounts.of(pool), now=now, detail=f"from {source}")
+
+
+def record_refusal(
+    session: Session, org_id: str, *, actor: str, subject: str | None, reason: str, now: datetime
+) -> None:
+    """Audits a refused activation. Runs in its own transaction after the refused one rolled
+    back, so the refusal leaves a trace and nothing of the refused request. It takes the pool
+    lock like every other audited seat decision (so the org's audit ids commit in order), and
+    with it a renewal that fell due, so the counts recorded are the real ones."""
+    pool = lock_and_renew(session, org_id, now)  # a due renewal commits here, with the refusal
+    before = SeatCounts.of(pool)
+    audit.record(
+        session, pool, action="seat.refused", actor=actor, subject=subject, before=before,
+        now=now, detail=reason,
+    )
+    events.after_refusal(session, org_id, now)
