@@ -43,6 +43,7 @@ browser:
 # (tests/date_matrix.py), then the whole suite at today's date.
 test: $(TEST_STAMP) browser
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m tests.date_matrix -n 2 $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 

@@ -52,6 +52,12 @@ class _Call:
     data: Any
     ctx: WriteContext
 
+    @property
+    def existing_id(self) -> str:
+        """The id a PUT, PATCH or DELETE names (_target has made sure it names one)."""
+        assert self.resource_id is not None, "only a POST has no resource id"
+        return self.resource_id
+
 
 _Perform = Callable[[Session, _Call], Written]
 
@@ -74,13 +80,13 @@ def _creates(create: Callable[[Session, Any, WriteContext], Any]) -> _Perform:
 
 
 def _changes(change: Callable[[Session, str, Any, WriteContext], Any]) -> _Perform:
-    return lambda session, call: _written(change(session, call.resource_id, call.data, call.ctx))
+    return lambda session, call: _written(change(session, call.existing_id, call.data, call.ctx))
 
 
 def _deletes(delete: Callable[[Session, str, WriteContext], None]) -> _Perform:
     def perform(session: Session, call: _Call) -> Written:
-        delete(session, call.resource_id, call.ctx)
-        return Written(call.resource_id, None)
+        delete(session, call.existing_id, call.ctx)
+        return Written(call.existing_id, None)
 
     return perform
 
@@ -314,7 +320,7 @@ def _target(operation: Operation) -> _Target:
     method = operation.method.upper() if isinstance(operation.method, str) else None
     parts = _split_path(operation.path)
     action = None if method is None or parts is None else _ACTIONS.get((method, parts[0]))
-    if action is None or parts is None or (method == "POST") != (parts[1] is None):
+    if method is None or action is None or parts is None or (method == "POST") != (parts[1] is None):
         raise invalid_syntax(
             f"{operation.method} {operation.path} is not a bulk operation; use {_SUPPORTED}"
         )
@@ -374,10 +380,12 @@ class _Run:
     def _data(self, operation: Operation) -> dict[str, Any]:
         if not isinstance(operation.data, dict):
             raise invalid_syntax("data must be a JSON object: the body of the request")
-        return _substitute(operation.data, self._id_of)
+        data: dict[str, Any] = _substitute(operation.data, self._id_of)  # a dict stays a dict
+        return data
 
     def _resolved(self, path_id: str) -> str:
-        return _substitute(path_id, self._id_of)
+        resolved: str = _substitute(path_id, self._id_of)  # a string stays a string
+        return resolved
 
     def _id_of(self, bulk_id: str) -> str:
         """Unknown, or its POST failed: the value cannot be resolved (400 invalidValue).

@@ -2,6 +2,7 @@
 refusal reads in SCIM."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from seats import errors as seat_errors
@@ -72,7 +73,7 @@ def _no_subscription(exc: seat_errors.NoActiveSubscription) -> ScimError:
     )
 
 
-_DOMAIN_TO_SCIM = {
+_DOMAIN_TO_SCIM: dict[type[seat_errors.SeatsError], Callable[[Any], ScimError]] = {
     seat_errors.NoSeatAvailable: _seat_limit,
     seat_errors.NoActiveSubscription: _no_subscription,
 }
@@ -82,5 +83,5 @@ def from_domain(exc: seat_errors.SeatsError) -> ScimError:
     """How a seat-domain refusal reads to a SCIM client."""
     for kind, render in _DOMAIN_TO_SCIM.items():
         if isinstance(exc, kind):
-            return render(exc)  # type: ignore[operator]
+            return render(exc)
     return ScimError(400, str(exc))

@@ -13,7 +13,7 @@ import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 from scim2_filter_parser import ast
 from sqlalchemy import (
@@ -66,7 +66,7 @@ class ValueRows:
     attribute: Column | None
     data: Column | None
     columns: Mapping[str, Stored]
-    order: tuple[ColumnElement[Any], ...] = ()
+    order: tuple[Column, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,6 +200,12 @@ class _Operand:
     column: Column | None = None
     lowered: Column | None = None
     constant: str | None = None
+
+    @property
+    def stored(self) -> Column:
+        """The column of an operand that is not a constant (every caller checks that first)."""
+        assert self.column is not None, f"{self.path} is a constant"
+        return self.column
 
 
 class _Compiler:
@@ -389,13 +395,14 @@ class _Compiler:
         time: a dateTime needs a real column to be filtered on or sorted by."""
         if attribute.type == "dateTime":
             raise self.unusable(path)
+        # The JSON element's typed readers are untyped in SQLAlchemy's stubs.
         if attribute.type == "boolean":
-            return element.as_boolean()
+            return cast(Column, element.as_boolean())
         if attribute.type == "integer":
-            return element.as_integer()
+            return cast(Column, element.as_integer())
         if attribute.type == "decimal":
-            return element.as_float()
-        return element.as_string()
+            return cast(Column, element.as_float())
+        return cast(Column, element.as_string())
 
 
 def _bracketed(parent: AttributePath, path: ast.AttrPath) -> AttributePath:
@@ -419,8 +426,8 @@ def _ordering(operand: _Operand) -> Column:
         return literal(operand.constant)
     caseless = operand.attribute.type in _STRING_TYPES and not operand.attribute.case_exact
     if caseless:
-        return operand.lowered if operand.lowered is not None else func.lower(operand.column)
-    return operand.column
+        return operand.lowered if operand.lowered is not None else func.lower(operand.stored)
+    return operand.stored
 
 
 # --- comparing -----------------------------------------------------------------------------
@@ -502,12 +509,12 @@ def _predicate(op: str, operand: _Operand, value: Any) -> Condition:
     if operand.constant is not None:
         return _constant_predicate(op, operand.constant, value, attribute.case_exact)
     if attribute.type not in _STRING_TYPES:
-        return _COMPARE[op](operand.column, value)
+        return _COMPARE[op](operand.stored, value)
     if attribute.case_exact:
-        return _exact_string(op, operand.column, value)
+        return _exact_string(op, operand.stored, value)
     if operand.lowered is not None:
         return _COMPARE[op](operand.lowered, value.lower())
-    return _caseless_string(op, operand.column, value)
+    return _caseless_string(op, operand.stored, value)
 
 
 def _constant_predicate(op: str, constant: str, value: str, case_exact: bool) -> Condition:
@@ -543,7 +550,7 @@ def _present(operand: _Operand) -> Condition:
     """RFC 7644 `pr`: not null and, for strings, not empty."""
     if operand.constant is not None:
         return true()
-    column = operand.column
+    column = operand.stored
     if operand.attribute.type in _STRING_TYPES:
         return and_(column.is_not(None), column != "")
     return column.is_not(None)

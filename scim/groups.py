@@ -104,14 +104,14 @@ def group_input(raw: Any) -> GroupInput:
 # --- reading ------------------------------------------------------------------------------
 
 
-def _one(session: Session, query: Select[tuple[GroupRow]], group_id: str) -> GroupRow:
+def _one(session: Session, query: Select[GroupRow], group_id: str) -> GroupRow:
     row = session.scalar(query)
     if row is None:
         raise not_found(f"Group {group_id} not found")
     return row
 
 
-def _by_id(org_id: str, group_id: str) -> Select[tuple[GroupRow]]:
+def _by_id(org_id: str, group_id: str) -> Select[GroupRow]:
     return select(GroupRow).where(GroupRow.org_id == org_id, GroupRow.id == group_id)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Row,
+    Select,
     String,
     Subquery,
     and_,
@@ -68,6 +69,9 @@ class Source:
     table: type[UserRow] | type[GroupRow]
     target: FilterTarget
 
+
+Listed = Row[Any, Any, Any]
+"""(type, id, sort key) of a resource in a list, as paged and as a cursor points at it."""
 
 USERS = Source(USER_TYPE, UserRow, USER_TARGET)
 GROUPS = Source(GROUP_TYPE, GroupRow, GROUP_TARGET)
@@ -220,7 +224,8 @@ def _plan(sources: Sequence[Source], query: ListQuery) -> _Plan:
     path, typed = next(key for key in keys if key is not None)
     # lower(<JSON text>) has no SQLAlchemy type: CAST(NULL AS <no type>) compiles on neither
     # database. Such a key is a string (numbers and booleans are read typed), so: String.
-    placeholder = String() if isinstance(typed.type, NullType) else typed.type
+    key_type = typed.type  # type: ignore[attr-defined]  # a column or an SQL expression: typed
+    placeholder = String() if isinstance(key_type, NullType) else key_type
     parts = [
         _Part(source, condition, cast(null(), placeholder) if key is None else key[1])
         for source, condition, key in zip(sources, conditions, keys)
@@ -253,7 +258,7 @@ def _count(session: Session, org_id: str, part: _Part) -> int:
 
 def _listed(org_id: str, parts: list[_Part]) -> Subquery:
     """(type, id, key) of every matching row of every part, to be ordered and paged."""
-    selects = [
+    selects: list[Select[str, str, Any]] = [
         select(
             literal(part.source.resource_type.name).label("type"),
             part.source.table.id.label("id"),
@@ -274,7 +279,7 @@ def _order(listed: Subquery, descending: bool) -> tuple[ColumnElement[Any], ...]
 
 def _index_page(
     session: Session, listed: Subquery, query: ListQuery, total: int
-) -> Sequence[Row[Any]]:
+) -> Sequence[Listed]:
     page = query.page
     if page.count == 0 or total < page.start_index:
         return []
@@ -295,7 +300,7 @@ class _Signer:
     key: bytes
     key_type: str
 
-    def issue(self, row: Row[Any], backwards: bool) -> str:
+    def issue(self, row: Listed, backwards: bool) -> str:
         value = row.key.isoformat() if isinstance(row.key, datetime) else row.key
         return cursors.issue(Position(value, row.id, backwards), self.fingerprint, self.key)
 
@@ -309,7 +314,7 @@ class _Signer:
 
 def _cursor_page(
     session: Session, listed: Subquery, query: ListQuery, signer: _Signer
-) -> tuple[list[Row[Any]], str | None, str | None]:
+) -> tuple[list[Listed], str | None, str | None]:
     """The page, its nextCursor and its previousCursor. Reads count + 1 rows past the
     position, to know whether there is a page after; a previousCursor reads backwards from
     the first row of its page, then turns the rows around."""
@@ -351,7 +356,7 @@ def _past(listed: Subquery, position: Position, descending: bool) -> ColumnEleme
     return or_(key < value, and_(key == value, row_id < position.row_id))
 
 
-_BY_IDS = {
+_BY_IDS: dict[type[UserRow | GroupRow], Select[Any]] = {
     table: select(table).where(
         table.org_id == bindparam("org_id"), table.id.in_(bindparam("ids", expanding=True))
     )
@@ -361,7 +366,7 @@ _BY_IDS = {
 
 
 def _load(
-    session: Session, org_id: str, sources: Sequence[Source], page: Sequence[Row[Any]]
+    session: Session, org_id: str, sources: Sequence[Source], page: Sequence[Listed]
 ) -> list[Any]:
     """The page's rows in the page's order. A row deleted since the page was read is left
     out (READ COMMITTED lets a deletion in between)."""

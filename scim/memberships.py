@@ -81,8 +81,9 @@ def ancestors(session: Session, org_id: str, group_id: str) -> set[str]:
 
 
 def _insert(session: Session) -> postgresql.Insert | sqlite.Insert:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(GroupMemberRow.__table__).on_conflict_do_nothing()
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(GroupMemberRow).on_conflict_do_nothing()
+    return sqlite.insert(GroupMemberRow).on_conflict_do_nothing()
 
 
 def add(session: Session, org_id: str, group_id: str, members: Iterable[Member]) -> None:

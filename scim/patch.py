@@ -267,6 +267,7 @@ def _closing_bracket(text: str) -> int:
 
 def _set(doc: dict[str, Any], target: _Target, value: Any, append: bool) -> None:
     old = _read(doc, target)
+    new: Any  # the attribute's new value: a list, a complex value, a scalar or None
     if _per_element(target):
         new = _set_elements(target, old or [], value)
     elif target.sub is not None:
@@ -322,6 +323,7 @@ def _remove(doc: dict[str, Any], target: _Whole | _Target, value: Any) -> None:
             _remove(doc, _Target(target.schema, target.extension, attr), None)
         return
     attr, old = target.attr, _read(doc, target)
+    new: Any
     if _per_element(target):
         new = _remove_elements(target, old or [])
     elif target.sub is not None:

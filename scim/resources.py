@@ -24,7 +24,7 @@ from scim.schemas import (
     bare_value,
 )
 
-_SCALAR_FIELDS: dict[str, type[fields.Field]] = {
+_SCALAR_FIELDS: dict[str, type[fields.Field[Any]]] = {
     "string": fields.String,
     "reference": fields.String,
     "binary": fields.String,
@@ -53,7 +53,7 @@ def _storable(limit: int) -> Callable[[str], None]:
     return check
 
 
-def _field(attribute: Attribute, *, element: bool = False) -> fields.Field:
+def _field(attribute: Attribute, *, element: bool = False) -> fields.Field[Any]:
     if attribute.multi_valued and not element:
         return fields.List(_field(attribute, element=True), allow_none=True)
     if attribute.type == "complex":
@@ -134,7 +134,7 @@ def _load(raw: dict[str, Any], schema: Schema, prefix: str = "") -> dict[str, An
         )
     except ValidationError as exc:
         raise invalid_value(f"invalid attribute {prefix}{_first_error(exc.messages)}") from exc
-    document = _drop_empty(loaded)
+    document: dict[str, Any] = _drop_empty(loaded)  # the schema loads an object
     _one_primary(document, schema)
     return document
 
@@ -179,7 +179,8 @@ class UserInput:
 
     @property
     def user_name(self) -> str:
-        return self.document["userName"]
+        name: str = self.document["userName"]  # user_input checked it is a string
+        return name
 
 
 def user_input(raw: Any) -> UserInput:

@@ -152,7 +152,7 @@ def _literal(op: str, attr: Attribute, value: Any) -> Any:
     if attr.type != "dateTime":
         return value
     try:
-        return _instant(value)
+        return _instant(str(value))  # a dateTime literal is a JSON string (_LITERAL_TYPES)
     except ValueError as exc:
         raise invalid_filter(f"{attr.name} is a dateTime; {value!r} is not one") from exc
 
