@@ -2,9 +2,10 @@
 afterwards is scoped to it."""
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import g, request
 
 from app import oauth
+from app.context import current_db
 from scim.errors import ScimError
 from seats import service
 from seats.clock import utcnow
@@ -31,7 +32,7 @@ def authenticate_scim_client() -> None:
         g.org_id = holder.org_id
         g.actor = f"oauth-client:{holder.client_id}"
         return
-    with current_app.extensions["db"].transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         stored = service.token_by_secret(session, token)
     if stored is None:
         raise ScimError(401, "the bearer token is not valid")
@@ -45,5 +46,5 @@ def _record_use(token: ScimToken) -> None:
     written in its own short transaction, so that SCIM reads do not all become writes."""
     now = utcnow()
     if service.touch_due(token, now):
-        with current_app.extensions["db"].transaction() as session:
+        with current_db().transaction() as session:
             service.touch_token(session, token.id, now)

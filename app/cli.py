@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from app import migrate
 from app.admin.auth import ROLES, issue_admin_token
-from app.console.links import DEFAULT_TTL as CONSOLE_LINK_TTL, issue_link
+from app.console.links import DEFAULT_TTL as CONSOLE_LINK_TTL
+from app.console.links import issue_link
 from app.db import Database
 from app.settings import Settings, SettingsError, sqlite_file, write_dev_config
 from app.sso import validate_key_source

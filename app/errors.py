@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from app.admin.problems import Problem, problem_response
+from app.context import current_db
 from app.responses import scim_json
 from scim.errors import ScimError, from_domain
 from seats import service
@@ -35,7 +36,7 @@ def record_seat_refusal(exc: SeatsError) -> ScimError:
     error = from_domain(exc)
     org_id = g.get("org_id")
     if org_id is not None:
-        with current_app.extensions["db"].transaction() as session:
+        with current_db().transaction() as session:
             service.record_refusal(
                 session,
                 org_id,

@@ -12,8 +12,9 @@ from flask import Blueprint, Flask, Response, g, request
 from flask.blueprints import BlueprintSetupState
 
 from app.auth import authenticate_scim_client
+from app.context import current_db
 from app.scim_endpoints import list_page, read_one, write_one
-from app.scim_http import check_url, db, request_body, write_context
+from app.scim_http import check_url, request_body, write_context
 from scim import directory
 from scim.listing import EVERYTHING, USERS, search_parameters
 from scim.schemas import USER_TYPE
@@ -132,6 +133,6 @@ def patch_user(user_id: str) -> Response:
 
 @bp.delete("/Users/<user_id>")
 def delete_user(user_id: str) -> Response:
-    with db().transaction() as session:
+    with current_db().transaction() as session:
         directory.delete_user(session, user_id, write_context())
     return Response(status=204)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from werkzeug.exceptions import NotFound
 
+from app.context import current_settings
 from app.responses import scim_json
 from app.settings import Settings
 from scim import discovery
@@ -20,7 +21,7 @@ README_ROUTE = "/README.md"
 
 
 def _base_url() -> str:
-    settings: Settings = current_app.extensions["settings"]
+    settings: Settings = current_settings()
     return settings.scim_base_url
 
 
@@ -44,7 +45,7 @@ def capabilities(settings: Settings) -> discovery.Capabilities:
 
 @bp.get("/ServiceProviderConfig")
 def service_provider_config() -> Response:
-    settings: Settings = current_app.extensions["settings"]
+    settings: Settings = current_settings()
     return scim_json(
         discovery.service_provider_config(capabilities(settings), settings.scim_base_url)
     )

@@ -13,8 +13,9 @@ from typing import Any
 from flask import Response, g, request
 from sqlalchemy.orm import Session
 
+from app.context import current_db, current_settings
 from app.responses import scim_json
-from app.scim_http import app_settings, cursor_key, db, write_context
+from app.scim_http import cursor_key, write_context
 from scim import memberships
 from scim.directory import WriteContext
 from scim.listing import Source, list_query, list_resources, list_response
@@ -69,7 +70,7 @@ def _links(session: Session, rows: Sequence[Any], shown: Projection) -> Links:
 
 def _render(row: Any, links: Links, shown: Projection) -> dict[str, Any]:
     kind = _KINDS[shown.resource_type.name]
-    base = app_settings().scim_base_url
+    base = current_settings().scim_base_url
     return shown.apply(kind.render(row, base, links.get(row.id, ())))
 
 
@@ -81,7 +82,7 @@ def _resource_response(
     headers = {"ETag": etag(row.version)}
     if status == 201:
         endpoint = shown.resource_type.endpoint
-        headers["Location"] = f"{app_settings().scim_base_url}{endpoint}/{row.id}"
+        headers["Location"] = f"{current_settings().scim_base_url}{endpoint}/{row.id}"
     return scim_json(resource, status, headers)
 
 
@@ -89,7 +90,7 @@ def read_one(resource_type: ResourceType, get: Callable[[Session], Any]) -> Resp
     """GET of one resource; 304 when If-None-Match holds its current version, without
     reading its links."""
     view = _shown(resource_type)
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         row = get(session)
         unchanged = request.if_none_match.contains_weak(str(row.version))
         found = {} if unchanged else _links(session, [row], view)
@@ -105,7 +106,7 @@ def write_one(
 ) -> Response:
     """A write in one transaction, answered with the resource it leaves."""
     view = _shown(resource_type)
-    with db().transaction() as session:
+    with current_db().transaction() as session:
         row = write(session, write_context())
         found = _links(session, [row], view)
     return _resource_response(row, found, view, status)
@@ -114,13 +115,13 @@ def write_one(
 def list_page(sources: Sequence[Source], params: Mapping[str, Any]) -> Response:
     """A ListResponse for GET query parameters or a SearchRequest's. At the root, each
     resource type is shown by the same attributes parameters; names it lacks select none."""
-    settings = app_settings()
+    settings = current_settings()
     query = list_query(params, default_count=settings.default_count,
                        max_count=settings.max_results)
     views = {s.table: projection(s.resource_type, query.attributes, query.excluded)
              for s in sources}
     linked: dict[str, Sequence[Reference]] = {}
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         result = list_resources(session, g.org_id, sources, query, cursor_key())
         for table, view in views.items():
             linked.update(_links(session, [r for r in result.rows if isinstance(r, table)], view))

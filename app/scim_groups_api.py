@@ -7,9 +7,10 @@ from __future__ import annotations
 from flask import Response, g, request
 from sqlalchemy.orm import Session
 
+from app.context import current_db
 from app.scim_api import bp
 from app.scim_endpoints import asks_for_attributes, list_page, read_one, write_one
-from app.scim_http import db, request_body, write_context
+from app.scim_http import request_body, write_context
 from scim import groups
 from scim.directory import WriteContext
 from scim.listing import GROUPS, search_parameters
@@ -60,13 +61,13 @@ def patch_group(group_id: str) -> Response:
 
     if asks_for_attributes():
         return write_one(GROUP_TYPE, patch)
-    with db().transaction() as session:
+    with current_db().transaction() as session:
         row = patch(session, write_context())
     return Response(status=204, headers={"ETag": etag(row.version)})
 
 
 @bp.delete("/Groups/<group_id>")
 def delete_group(group_id: str) -> Response:
-    with db().transaction() as session:
+    with current_db().transaction() as session:
         groups.delete_group(session, group_id, write_context())
     return Response(status=204)

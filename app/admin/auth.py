@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import jwt
-from flask import current_app, g, request
+from flask import g, request
 
 from app.admin.problems import Problem
+from app.context import current_db, current_settings
 from app.settings import Settings
 from seats import service
 from seats.errors import UnknownOrg
@@ -100,7 +101,7 @@ def authenticate_admin() -> None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Problem(401, "UNAUTHENTICATED", "a bearer token is required")
-    settings: Settings = current_app.extensions["settings"]
+    settings: Settings = current_settings()
     try:
         claims = verify_admin_token(token.strip(), settings)
     except jwt.InvalidTokenError as exc:
@@ -108,7 +109,7 @@ def authenticate_admin() -> None:
     if claims["role"] not in ROLES:
         raise Problem(403, "FORBIDDEN", f"unknown role {claims['role']!r}")
     try:
-        with current_app.extensions["db"].transaction(write=False) as session:
+        with current_db().transaction(write=False) as session:
             org_id = service.org_by_slug(session, str(claims["org"])).id
     except UnknownOrg as exc:
         raise Problem(401, "UNAUTHENTICATED", "the token names no known organisation") from exc

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from app import json_input
 from app.admin.auth import authenticate_admin
@@ -37,10 +37,6 @@ def _check_url() -> None:
         json_input.check_query(request.args.items(multi=True))
     except UnstorableText as exc:
         raise Problem(400, "INVALID_QUERY", str(exc)) from exc
-
-
-def db() -> Any:
-    return current_app.extensions["db"]
 
 
 def json_body() -> dict[str, Any]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, current_app, g, render_template, request
+from flask import Response, g, render_template, request
 
-from app.admin.auth import require_role
-from app.admin.blueprint import bp, db, json_body, json_response
 from app import purchases
+from app.admin.auth import require_role
+from app.admin.blueprint import bp, json_body, json_response
 from app.admin.problems import Problem
 from app.admin.schemas import (
     AddSeatsSchema,
@@ -24,6 +24,7 @@ from app.admin.schemas import (
     SeatTotalSchema,
     load,
 )
+from app.context import current_db, current_settings
 from scim import directory
 from seats import commerce, idempotency, invoices, service
 from seats.clock import utcnow
@@ -49,7 +50,7 @@ def get_seats() -> Response:
             application/json:
               schema: SeatsSchema
     """
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         pool = session.get_one(SeatPool, g.org_id)
         contract = session.get_one(Contract, g.org_id)
         seats = {
@@ -80,7 +81,7 @@ def put_seats() -> Response:
         403: Forbidden
     """
     requested = load(SeatTotalSchema(), json_body(), "INVALID_BODY")["total"]
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         total = session.get_one(SeatPool, g.org_id).total
     if requested < total:
         raise Problem(400, "SEAT_REDUCTION_NOT_ALLOWED",
@@ -90,7 +91,7 @@ def put_seats() -> Response:
 
 
 def _preview(add_seats: int) -> dict[str, Any]:
-    with db().transaction() as session:
+    with current_db().transaction() as session:
         quote = commerce.preview_top_up(session, g.org_id, add_seats, actor=g.actor, now=utcnow())
         return QuoteSchema().dump(quote)
 
@@ -122,7 +123,7 @@ def create_quote() -> Response:
         403: Forbidden
     """
     raw = load(AddSeatsSchema(), json_body(), "INVALID_ADD_SEATS")["add_seats"]
-    maximum = current_app.extensions["settings"].max_seats_per_purchase
+    maximum = current_settings().max_seats_per_purchase
     return json_response(_preview(commerce.parse_add_seats(raw, maximum)), 201)
 
 
@@ -141,7 +142,7 @@ def _fresh_quote(quote_id: str) -> Callable[[SeatsError], dict[str, Any]]:
     def extra(exc: SeatsError) -> dict[str, Any]:
         if not isinstance(exc, QuoteUnusable):
             return {}
-        with db().transaction(write=False) as session:
+        with current_db().transaction(write=False) as session:
             add_seats = commerce.quote_seats(session, g.org_id, quote_id)
         return {"fresh_quote": _preview(add_seats)}
 
@@ -200,7 +201,7 @@ def create_purchase() -> Response:
     body = json_body()
     quote_id = load(PurchaseRequestSchema(), body, "INVALID_BODY")["quote_id"]
     fingerprint = idempotency.fingerprint("POST", request.path, body)
-    buyer = purchases.Buyer(db(), g.org_id, g.actor)
+    buyer = purchases.Buyer(current_db(), g.org_id, g.actor)
     return _stored_response(purchases.buy_once(buyer, key, quote_id, fingerprint,
                                                _fresh_quote(quote_id)))
 
@@ -223,7 +224,7 @@ def list_invoices() -> Response:
               operationId: get_invoice
               parameters: {number: $response.body#/invoices/0/number}
     """
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         found = invoices.list_invoices(session, g.org_id)
         return json_response(InvoiceListSchema().dump({"invoices": found}))
 
@@ -251,7 +252,7 @@ def get_invoice(number: str) -> Response | str:
         404: NotFound
     """
     printable = number.endswith(".html")
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         invoice = invoices.by_number(session, g.org_id, number.removesuffix(".html"))
         if invoice is None:
             raise Problem(404, "INVOICE_NOT_FOUND", f"no invoice {number} in this organisation")
@@ -275,7 +276,7 @@ def get_renewal() -> Response:
             application/json:
               schema: RenewalSchema
     """
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         pool = session.get_one(SeatPool, g.org_id)
         contract = session.get_one(Contract, g.org_id)
         quantity = contract.renewal_quantity(pool.assigned)
@@ -314,7 +315,7 @@ def reassign() -> Response:
     """
     body = load(ReassignmentRequestSchema(), json_body(), "INVALID_BODY")
     ctx = directory.WriteContext(org_id=g.org_id, actor=g.actor, now=utcnow())
-    with db().transaction() as session:
+    with current_db().transaction() as session:
         source, target = directory.reassign_seat(session, body["from_user_id"], body["to_user_id"], ctx)
         counts = service.seat_counts(session, g.org_id)
     moved = {"from_user": source, "to_user": target,

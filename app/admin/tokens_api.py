@@ -4,9 +4,15 @@ from __future__ import annotations
 from flask import Response, g
 
 from app.admin.auth import require_role
-from app.admin.blueprint import bp, db, json_body, json_response
+from app.admin.blueprint import bp, json_body, json_response
 from app.admin.problems import Problem
-from app.admin.schemas import TokenCreatedSchema, TokenCreateSchema, TokenListSchema, load
+from app.admin.schemas import (
+    TokenCreatedSchema,
+    TokenCreateSchema,
+    TokenListSchema,
+    load,
+)
+from app.context import current_db
 from seats import service
 from seats.clock import utcnow
 
@@ -40,7 +46,7 @@ def create_scim_token() -> Response:
         403: Forbidden
     """
     name = load(TokenCreateSchema(), json_body(), "INVALID_BODY")["name"]
-    with db().transaction() as session:
+    with current_db().transaction() as session:
         token, secret = service.issue_token(session, g.org_id, name, utcnow())
     created = {"id": token.id, "name": token.name, "created_at": token.created_at, "token": secret}
     response = json_response(TokenCreatedSchema().dump(created), 201)
@@ -62,7 +68,7 @@ def list_scim_tokens() -> Response:
             application/json:
               schema: TokenListSchema
     """
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         tokens = service.list_tokens(session, g.org_id)
     return json_response(TokenListSchema().dump({"tokens": tokens}))
 
@@ -87,7 +93,7 @@ def revoke_scim_token(token_id: str) -> Response:
         403: Forbidden
         404: NotFound
     """
-    with db().transaction() as session:
+    with current_db().transaction() as session:
         found = service.revoke_token(session, g.org_id, token_id, utcnow())
     if not found:
         raise Problem(404, "TOKEN_NOT_FOUND", f"this organisation has no SCIM token {token_id!r}")

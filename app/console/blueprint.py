@@ -7,15 +7,22 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import BadRequest, Forbidden, HTTPException
 
 from app import json_input
 from app.admin.problems import from_domain
 from app.console import identity
-from app.db import Database
-from app.settings import Settings
+from app.context import current_db
 from scim.errors import ScimError
 from scim.text import UnstorableText
 from seats.clock import utcnow
@@ -39,14 +46,6 @@ SECURITY_HEADERS = {
 }
 
 
-def db() -> Database:
-    return current_app.extensions["db"]
-
-
-def settings() -> Settings:
-    return current_app.extensions["settings"]
-
-
 @bp.before_request
 def _guard() -> Response | None:
     """CSRF before anything else, sign-in included (login CSRF); then the session."""
@@ -54,7 +53,7 @@ def _guard() -> Response | None:
         csrf.protect()
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    admin = identity.current(db(), utcnow())
+    admin = identity.current(current_db(), utcnow())
     if admin is None:
         identity.forget()
         wanted = request.full_path.rstrip("?") if request.method == "GET" else None

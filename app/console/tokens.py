@@ -6,18 +6,19 @@ from __future__ import annotations
 from flask import Response, abort, flash, g, redirect, render_template, url_for
 
 from app.admin.tokens_api import TOKEN_MANAGERS
-from app.console.blueprint import bp, db, require_role, settings
+from app.console.blueprint import bp, require_role
 from app.console.forms import NewTokenForm
+from app.context import current_db, current_settings
 from seats import service
 from seats.clock import utcnow
 
 
 def _tokens_page(form: NewTokenForm, status: int = 200, created: tuple[str, str] | None = None,
                  ) -> tuple[str, int]:
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         tokens = service.list_tokens(session, g.org_id)
     return render_template("console/tokens.html", tokens=tokens, form=form, created=created,
-                           scim_base_url=settings().scim_base_url), status
+                           scim_base_url=current_settings().scim_base_url), status
 
 
 @bp.get("/tokens")
@@ -32,7 +33,7 @@ def create_token() -> tuple[str, int]:
     if not form.validate_on_submit():
         return _tokens_page(form, 400)
     name = form.name.data.strip()
-    with db().transaction() as session:
+    with current_db().transaction() as session:
         _, secret = service.issue_token(session, g.org_id, name, utcnow())
     return _tokens_page(NewTokenForm(formdata=None), 201, created=(name, secret))
 
@@ -40,7 +41,7 @@ def create_token() -> tuple[str, int]:
 @bp.post("/tokens/<token_id>/revoke")
 @require_role(*TOKEN_MANAGERS)
 def revoke_token(token_id: str) -> Response:
-    with db().transaction() as session:
+    with current_db().transaction() as session:
         found = service.revoke_token(session, g.org_id, token_id, utcnow())
     if not found:
         abort(404, "This organisation has no such SCIM token.")
