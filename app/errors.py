@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 
 from app.admin.problems import Problem, problem_response
 from app.context import current_db
-from app.responses import scim_json
+from app.scim_api.responses import scim_json
 from scim.errors import ScimError, from_domain
 from seats import service
 from seats.clock import utcnow

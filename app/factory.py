@@ -11,14 +11,12 @@ from app import (
     errors,
     metrics,
     oauth,
-    scim_api,
-    scim_bulk,  # noqa: F401  (routes on scim_api.bp)
-    scim_discovery,
-    scim_groups_api,  # noqa: F401  (routes on scim_api.bp)
     sso,
 )
 from app.admin import routes as admin_routes
 from app.db import Database
+from app.scim_api import discovery as scim_discovery
+from app.scim_api import routes as scim_routes
 from app.settings import Settings
 from seats import money
 
@@ -33,7 +31,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SESSION_COOKIE_SECURE"] = not settings.dev_mode
     context.install(app, settings, Database(settings.database_url))
     app.add_template_filter(money.format_amount, "money")
-    app.register_blueprint(scim_api.bp)
+    app.register_blueprint(scim_routes.bp)
     app.register_blueprint(scim_discovery.bp)
     app.register_blueprint(admin_routes.bp)
     app.register_blueprint(sso.bp)

@@ -9,14 +9,14 @@ from flask import Blueprint, Response, request
 from werkzeug.exceptions import NotFound
 
 from app.context import current_settings
-from app.responses import scim_json
+from app.scim_api.responses import scim_json
 from app.settings import Settings
 from scim import discovery
 from scim.errors import ScimError
 
 bp = Blueprint("scim_discovery", __name__, url_prefix="/scim/v2")
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 README_ROUTE = "/README.md"
 
 
@@ -26,7 +26,7 @@ def _base_url() -> str:
 
 
 def bulk_limits(settings: Settings) -> discovery.BulkLimits:
-    """Announced here and enforced by app.scim_bulk from this one function."""
+    """Announced here and enforced by app.scim_api.bulk from this one function."""
     return discovery.BulkLimits(settings.bulk_max_operations, settings.bulk_max_payload_size)
 
 

@@ -1,6 +1,5 @@
-"""Request plumbing shared by the SCIM blueprints (Users, Groups, Bulk): the body and the
-URL's text, the database, the settings, the write context of the current request and the
-cursor key."""
+"""Request plumbing shared by the SCIM handlers (Users, Groups, search, Bulk): the body and
+the URL's text, the write context of the current request and the cursor key."""
 from __future__ import annotations
 
 import hashlib

@@ -14,10 +14,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.context import current_db, current_settings
 from app.errors import record_seat_refusal
-from app.responses import scim_json
-from app.scim_api import bp
-from app.scim_discovery import bulk_limits
-from app.scim_http import request_body, write_context
+from app.scim_api.discovery import bulk_limits
+from app.scim_api.request import request_body, write_context
+from app.scim_api.responses import scim_json
 from scim import bulk
 from scim.errors import ScimError
 from seats.errors import SeatsError
@@ -54,7 +53,6 @@ def _own_transaction(work: Callable[[Session], bulk.Written]) -> bulk.Written:
         raise ScimError(500, "internal server error") from exc
 
 
-@bp.post("/Bulk")
 def post_bulk() -> Response:
     limits = bulk_limits(current_settings())
     parsed = bulk.parse_request(_bounded_body(limits.max_payload_size), limits.max_operations)
