@@ -19,12 +19,12 @@ from urllib.parse import urlsplit
 from flask import Response, g
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app.admin.auth import require_role
 from app.admin.blueprint import bp, json_body, json_response
 from app.admin.problems import Problem
 from app.admin.schemas import load
 from app.context import current_db, current_settings
 from app.delivery import IpAddress, is_public
+from app.roles import MANAGERS, require_role
 from seats import events
 from seats.models import AlertSettings
 
@@ -127,7 +127,7 @@ def get_alerts() -> Response:
 
 
 @bp.put("/alerts")
-@require_role("primary_owner", "admin")
+@require_role(*MANAGERS)
 def put_alerts() -> Response:
     """Validated in full before anything is written, so a refused request changes nothing.
     ---

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, request
 from app import json_input
 from app.admin.auth import authenticate_admin
 from app.admin.problems import Problem, from_domain, problem_response
+from app.roles import RoleRequired
 from scim.errors import ScimError
 from scim.text import UnstorableText
 from seats.errors import SeatsError
@@ -16,6 +17,12 @@ from seats.errors import SeatsError
 bp = Blueprint("admin", __name__, url_prefix="/admin/v1")
 bp.before_request(authenticate_admin)
 bp.register_error_handler(Problem, problem_response)
+bp.register_error_handler(
+    RoleRequired,
+    lambda exc: problem_response(Problem(
+        403, "FORBIDDEN", f"this action needs the role {' or '.join(exc.needed)}; you are {exc.held}",
+    )),
+)
 bp.register_error_handler(SeatsError, lambda exc: problem_response(from_domain(exc)))
 bp.register_error_handler(
     ScimError,

@@ -8,7 +8,6 @@ from typing import Any
 from flask import Response, g, render_template, request
 
 from app import purchases
-from app.admin.auth import require_role
 from app.admin.blueprint import bp, json_body, json_response
 from app.admin.problems import Problem
 from app.admin.schemas import (
@@ -25,15 +24,13 @@ from app.admin.schemas import (
     load,
 )
 from app.context import current_db, current_settings
+from app.roles import MANAGERS, OWNER, require_role
 from scim import directory
 from seats import commerce, idempotency, invoices, service
 from seats.clock import utcnow
 from seats.errors import QuoteUnusable, SeatsError
 from seats.models import Contract, SeatPool
 from seats.terms import term_end
-
-OWNER = "primary_owner"
-MANAGERS = (OWNER, "admin")
 
 
 @bp.get("/seats")

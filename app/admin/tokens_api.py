@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Response, g
 
-from app.admin.auth import require_role
 from app.admin.blueprint import bp, json_body, json_response
 from app.admin.problems import Problem
 from app.admin.schemas import (
@@ -13,14 +12,13 @@ from app.admin.schemas import (
     load,
 )
 from app.context import current_db
+from app.roles import MANAGERS, require_role
 from seats import service
 from seats.clock import utcnow
 
-TOKEN_MANAGERS = ("primary_owner", "admin")
-
 
 @bp.post("/scim-tokens")
-@require_role(*TOKEN_MANAGERS)
+@require_role(*MANAGERS)
 def create_scim_token() -> Response:
     """Only the secret's hash is kept, so the secret is in this response and nowhere else.
     ---
@@ -74,7 +72,7 @@ def list_scim_tokens() -> Response:
 
 
 @bp.delete("/scim-tokens/<token_id>")
-@require_role(*TOKEN_MANAGERS)
+@require_role(*MANAGERS)
 def revoke_scim_token(token_id: str) -> Response:
     """Takes effect on the next SCIM request: every request looks its token up afresh.
     Revoking twice is a success that keeps the first revocation time.

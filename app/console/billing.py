@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.admin.schemas import InvoiceSchema
-from app.admin.seats_api import OWNER
 from app.console import purchase, usage
-from app.console.blueprint import bp, can, require_role
+from app.console.blueprint import bp, can
 from app.console.forms import SeatsForm, UpgradeForm
 from app.context import current_db, current_settings
 from app.purchases import Buyer
+from app.roles import OWNER, require_role
 from seats import commerce, invoices, service
 from seats.clock import utcnow
 from seats.errors import IdempotencyConflict, InvalidTopUp, SeatReductionNotAllowed

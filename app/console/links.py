@@ -15,7 +15,8 @@ from urllib.parse import urlencode
 import jwt
 from sqlalchemy.orm import Session
 
-from app.admin.auth import LOCAL_ISSUER, ROLES
+from app.admin_tokens import LOCAL_ISSUER
+from app.roles import ROLES
 from app.settings import Settings
 from seats import idempotency
 from seats.errors import IdempotencyConflict

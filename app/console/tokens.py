@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, g, redirect, render_template, url_for
 
-from app.admin.tokens_api import TOKEN_MANAGERS
-from app.console.blueprint import bp, require_role
+from app.console.blueprint import bp
 from app.console.forms import NewTokenForm
 from app.context import current_db, current_settings
+from app.roles import MANAGERS, require_role
 from seats import service
 from seats.clock import utcnow
 
@@ -27,7 +27,7 @@ def tokens() -> tuple[str, int]:
 
 
 @bp.post("/tokens")
-@require_role(*TOKEN_MANAGERS)
+@require_role(*MANAGERS)
 def create_token() -> tuple[str, int]:
     form = NewTokenForm()
     if not form.validate_on_submit():
@@ -39,7 +39,7 @@ def create_token() -> tuple[str, int]:
 
 
 @bp.post("/tokens/<token_id>/revoke")
-@require_role(*TOKEN_MANAGERS)
+@require_role(*MANAGERS)
 def revoke_token(token_id: str) -> Response:
     with current_db().transaction() as session:
         found = service.revoke_token(session, g.org_id, token_id, utcnow())

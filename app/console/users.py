@@ -7,10 +7,10 @@ import re
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import Select, select
 
-from app.admin.seats_api import MANAGERS
-from app.console.blueprint import bp, require_role
+from app.console.blueprint import bp
 from app.console.forms import ReassignForm
 from app.context import current_db
+from app.roles import MANAGERS, require_role
 from scim import directory
 from scim.tables import UserRow
 from seats.clock import utcnow
