@@ -53,12 +53,23 @@ _DOMAIN = {
 }
 
 
+_QUOTE_PROBLEMS = {
+    seat_errors.QuoteProblem.USED: "QUOTE_USED",
+    seat_errors.QuoteProblem.EXPIRED: "QUOTE_EXPIRED",
+    seat_errors.QuoteProblem.STALE: "QUOTE_STALE",
+}
+_KEY_CONFLICTS = {
+    seat_errors.KeyConflict.REUSED: (422, "IDEMPOTENCY_KEY_REUSED"),
+    seat_errors.KeyConflict.IN_FLIGHT: (409, "IDEMPOTENCY_KEY_IN_FLIGHT"),
+}
+
+
 def from_domain(exc: seat_errors.SeatsError, **extra: Any) -> Problem:
     if isinstance(exc, seat_errors.IdempotencyConflict):
-        status = 422 if exc.code == "IDEMPOTENCY_KEY_REUSED" else 409
-        return Problem(status, exc.code, str(exc), **extra)
+        status, code = _KEY_CONFLICTS[exc.reason]
+        return Problem(status, code, str(exc), **extra)
     if isinstance(exc, seat_errors.QuoteUnusable):
-        return Problem(409, exc.code, str(exc), **extra)
+        return Problem(409, _QUOTE_PROBLEMS[exc.reason], str(exc), **extra)
     for kind, (status, code) in _DOMAIN.items():
         if isinstance(exc, kind):
             return Problem(status, code, str(exc), **extra)

@@ -2,14 +2,13 @@
 visible transaction; purchases add the idempotency claim around it."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import Response, g, render_template, request
 
 from app import purchases
 from app.admin.blueprint import bp, json_body, json_response
-from app.admin.problems import Problem
+from app.admin.problems import Problem, from_domain
 from app.admin.schemas import (
     AddSeatsSchema,
     InvoiceListSchema,
@@ -24,12 +23,13 @@ from app.admin.schemas import (
     load,
 )
 from app.context import current_db, current_settings
+from app.documents import PurchaseSchema
 from app.roles import MANAGERS, OWNER, require_role
 from scim import directory
 from seats import commerce, idempotency, invoices, service
 from seats.clock import utcnow
-from seats.errors import QuoteUnusable, SeatsError
-from seats.models import Contract, SeatPool
+from seats.errors import SeatsError
+from seats.models import Contract, Quote, SeatPool
 from seats.terms import term_end
 
 
@@ -133,17 +133,20 @@ def _idempotency_key() -> str:
     return key
 
 
-def _fresh_quote(quote_id: str) -> Callable[[SeatsError], dict[str, Any]]:
-    """Stale or expired quotes are answered with a fresh one for the same seats."""
+class _Answers:
+    """A purchase as PurchaseSchema, a refusal as a problem document; an unusable quote's
+    refusal carries a fresh quote (`fresh_quote`) for the client to confirm instead."""
 
-    def extra(exc: SeatsError) -> dict[str, Any]:
-        if not isinstance(exc, QuoteUnusable):
-            return {}
-        with current_db().transaction(write=False) as session:
-            add_seats = commerce.quote_seats(session, g.org_id, quote_id)
-        return {"fresh_quote": _preview(add_seats)}
+    offers_fresh_quote = True
 
-    return extra
+    def bought(self, purchase: commerce.Purchase) -> idempotency.StoredResponse:
+        return idempotency.StoredResponse(201, PurchaseSchema().dump(purchase))
+
+    def refused(self, refusal: SeatsError,
+                fresh_quote: Quote | None) -> idempotency.StoredResponse:
+        extra = {"fresh_quote": QuoteSchema().dump(fresh_quote)} if fresh_quote else {}
+        problem = from_domain(refusal, **extra)
+        return idempotency.StoredResponse(problem.status, problem.to_dict())
 
 
 def _stored_response(outcome: purchases.Outcome) -> Response:
@@ -199,8 +202,7 @@ def create_purchase() -> Response:
     quote_id = load(PurchaseRequestSchema(), body, "INVALID_BODY")["quote_id"]
     fingerprint = idempotency.fingerprint("POST", request.path, body)
     buyer = purchases.Buyer(current_db(), g.org_id, g.actor)
-    return _stored_response(purchases.buy_once(buyer, key, quote_id, fingerprint,
-                                               _fresh_quote(quote_id)))
+    return _stored_response(purchases.buy_once(buyer, key, quote_id, fingerprint, _Answers()))
 
 
 @bp.get("/invoices")

@@ -10,16 +10,21 @@ from flask import Response, abort, g, redirect, render_template, request, url_fo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.admin.schemas import InvoiceSchema
 from app.console import purchase, usage
 from app.console.blueprint import bp, can
 from app.console.forms import SeatsForm, UpgradeForm
 from app.context import current_db, current_settings
+from app.documents import InvoiceSchema
 from app.purchases import Buyer
 from app.roles import OWNER, require_role
 from seats import commerce, invoices, service
 from seats.clock import utcnow
-from seats.errors import IdempotencyConflict, InvalidTopUp, SeatReductionNotAllowed
+from seats.errors import (
+    IdempotencyConflict,
+    InvalidTopUp,
+    KeyConflict,
+    SeatReductionNotAllowed,
+)
 from seats.models import Contract, Quote, SeatPool
 from seats.terms import term_end
 
@@ -138,7 +143,7 @@ def upgrade() -> Response:
     try:
         purchase.buy(buyer, key, form.quote_id.data)
     except IdempotencyConflict as exc:
-        if exc.code != "IDEMPOTENCY_KEY_IN_FLIGHT":
+        if exc.reason is not KeyConflict.IN_FLIGHT:
             raise
     return redirect(url_for("console.purchase_outcome", key=key), 303)
 
