@@ -16,12 +16,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app import migrate
-from app.admin_tokens import issue_admin_token
 from app.console.links import DEFAULT_TTL as CONSOLE_LINK_TTL
 from app.console.links import issue_link
 from app.db import Database
 from app.roles import OWNER, ROLES
 from app.settings import Settings, SettingsError, sqlite_file, write_dev_config
+from app.signed_tokens import issue_admin_token
 from app.sso import validate_key_source
 from scim.signin import configure_provider
 from seats import clients, renewal, service

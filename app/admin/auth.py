@@ -1,4 +1,4 @@
-"""Admin API authentication: the bearer token is an admin token (app.admin_tokens) for a
+"""Admin API authentication: the bearer token is an admin token (app.signed_tokens) for a
 known organisation."""
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import jwt
 from flask import g, request
 
 from app.admin.problems import Problem
-from app.admin_tokens import verify_admin_token
 from app.context import current_db, current_settings
 from app.roles import ROLES, AdminIdentity
+from app.signed_tokens import verify_admin_token
 from seats import service
 from seats.errors import UnknownOrg
 

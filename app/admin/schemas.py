@@ -212,6 +212,7 @@ class SeatsSchema(Schema):
     auto_renew = fields.Boolean()
     minimum_seats = fields.Integer()
     renewal_quantity_if_today = fields.Integer(
+        attribute="renewal.quantity",
         metadata={"description": "max(minimum_seats, assigned): what a renewal now would buy."}
     )
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, g, render_template, request
 
-from app import purchases
+from app import purchases, read_models
 from app.admin.blueprint import bp, json_body, json_response
 from app.admin.problems import Problem, from_domain
 from app.admin.schemas import (
@@ -29,8 +29,7 @@ from scim import directory
 from seats import commerce, idempotency, invoices, service
 from seats.clock import utcnow
 from seats.errors import SeatsError
-from seats.models import Contract, Quote, SeatPool
-from seats.terms import term_end
+from seats.models import Quote, SeatPool
 
 
 @bp.get("/seats")
@@ -48,17 +47,8 @@ def get_seats() -> Response:
               schema: SeatsSchema
     """
     with current_db().transaction(write=False) as session:
-        pool = session.get_one(SeatPool, g.org_id)
-        contract = session.get_one(Contract, g.org_id)
-        seats = {
-            "total": pool.total, "assigned": pool.assigned, "free": pool.free,
-            "term_start": contract.term_start, "term_end": term_end(contract.term_start),
-            "currency": contract.currency, "unit_price_minor": contract.unit_price_minor,
-            "proration": contract.proration, "auto_renew": contract.auto_renew,
-            "minimum_seats": contract.minimum_seats,
-            "renewal_quantity_if_today": contract.renewal_quantity(pool.assigned),
-        }
-    return json_response(SeatsSchema().dump(seats))
+        card = read_models.seat_card(session, g.org_id)
+    return json_response(SeatsSchema().dump(card))
 
 
 @bp.put("/seats")
@@ -276,16 +266,8 @@ def get_renewal() -> Response:
               schema: RenewalSchema
     """
     with current_db().transaction(write=False) as session:
-        pool = session.get_one(SeatPool, g.org_id)
-        contract = session.get_one(Contract, g.org_id)
-        quantity = contract.renewal_quantity(pool.assigned)
-        expected = {
-            "date": term_end(contract.term_start), "auto_renew": contract.auto_renew,
-            "quantity": quantity, "unit_price_minor": contract.unit_price_minor,
-            "amount_minor": contract.renewal_amount_minor(pool.assigned),
-            "currency": contract.currency,
-        }
-    return json_response(RenewalSchema().dump(expected))
+        renewal = read_models.seat_card(session, g.org_id).renewal
+    return json_response(RenewalSchema().dump(renewal))
 
 
 @bp.post("/seats/reassignments")

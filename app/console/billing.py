@@ -3,13 +3,10 @@ upcoming renewal and the invoices. Prices, proration, quotes and invoices all co
 seats.commerce and seats.invoices; this module only asks and shows."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
 from flask import Response, abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from app import read_models
 from app.console import purchase, usage
 from app.console.blueprint import bp, can
 from app.console.forms import SeatsForm, UpgradeForm
@@ -25,41 +22,12 @@ from seats.errors import (
     KeyConflict,
     SeatReductionNotAllowed,
 )
-from seats.models import Contract, Quote, SeatPool
-from seats.terms import term_end
-
-
-@dataclass(frozen=True)
-class SeatsCard:
-    total: int
-    assigned: int
-    free: int
-    term_start: date
-    term_end: date
-    currency: str
-    unit_price_minor: int
-    proration: str
-    auto_renew: bool
-    renewal_quantity: int
-    renewal_amount_minor: int
-
-
-def _seats_card(session: Session, org_id: str) -> SeatsCard:
-    pool = session.get_one(SeatPool, org_id)
-    contract = session.get_one(Contract, org_id)
-    return SeatsCard(
-        total=pool.total, assigned=pool.assigned, free=pool.free,
-        term_start=contract.term_start, term_end=term_end(contract.term_start),
-        currency=contract.currency, unit_price_minor=contract.unit_price_minor,
-        proration=contract.proration, auto_renew=contract.auto_renew,
-        renewal_quantity=contract.renewal_quantity(pool.assigned),
-        renewal_amount_minor=contract.renewal_amount_minor(pool.assigned),
-    )
+from seats.models import Quote
 
 
 def _billing_page(form: SeatsForm | None, status: int = 200) -> tuple[str, int]:
     with current_db().transaction(write=False) as session:
-        card = _seats_card(session, g.org_id)
+        card = read_models.seat_card(session, g.org_id)
         issued = invoices.list_invoices(session, g.org_id)
         alert = usage.alert(session, g.org_id, utcnow())
     if form is not None and form.total.data is None and not form.total.errors:

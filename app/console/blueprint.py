@@ -18,9 +18,9 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from app import json_input
-from app.admin.problems import from_domain
 from app.console import identity
 from app.context import current_db
+from app.refusals import http_status
 from app.roles import MANAGERS, OWNER, RoleRequired
 from scim.errors import ScimError
 from scim.text import UnstorableText
@@ -110,8 +110,8 @@ def _role_required(exc: RoleRequired) -> tuple[str, int]:
 
 @bp.errorhandler(SeatsError)
 def _refused(exc: SeatsError) -> tuple[str, int]:
-    """A domain refusal no view expected; the API's table gives its status."""
-    return error_page(from_domain(exc).status, "Not possible", str(exc))
+    """A domain refusal no view expected."""
+    return error_page(http_status(exc), "Not possible", str(exc))
 
 
 @bp.errorhandler(ScimError)

@@ -9,12 +9,12 @@ import jwt
 from flask import Response, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
-from app.admin_tokens import verify_admin_token
 from app.console import identity, links
 from app.console.blueprint import bp
 from app.console.forms import LinkSignInForm, TokenSignInForm
 from app.context import current_db, current_settings
 from app.roles import ROLES
+from app.signed_tokens import verify_admin_token
 from seats import service
 from seats.clock import utcnow
 from seats.errors import UnknownOrg

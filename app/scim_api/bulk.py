@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.context import current_db, current_settings
-from app.errors import record_seat_refusal
 from app.scim_api.discovery import bulk_limits
+from app.scim_api.refusals import record_seat_refusal
 from app.scim_api.request import request_body, write_context
 from app.scim_api.responses import scim_json
 from scim import bulk
