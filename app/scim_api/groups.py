@@ -9,10 +9,10 @@ from flask import Response, g
 from app.context import current_db
 from app.scim_api.handlers import (
     asks_for_attributes,
-    links,
+    read_links,
     read_response,
+    requested_view,
     resource_response,
-    shown,
     unchanged,
 )
 from app.scim_api.request import request_body, write_context
@@ -23,27 +23,27 @@ from scim.schemas import GROUP_TYPE
 
 def create_group() -> Response:
     body = request_body()
-    view = shown(GROUP_TYPE)
+    view = requested_view(GROUP_TYPE)
     with current_db().transaction() as session:
         row = groups.create_group(session, body, write_context())
-        found = links(session, [row], view)
+        found = read_links(session, [row], view)
     return resource_response(row, found, view, 201)
 
 
 def get_group(group_id: str) -> Response:
-    view = shown(GROUP_TYPE)
+    view = requested_view(GROUP_TYPE)
     with current_db().transaction(write=False) as session:
         row = groups.get_group(session, g.org_id, group_id)
-        found = None if unchanged(row) else links(session, [row], view)
+        found = None if unchanged(row) else read_links(session, [row], view)
     return read_response(row, found, view)
 
 
 def replace_group(group_id: str) -> Response:
     body = request_body()
-    view = shown(GROUP_TYPE)
+    view = requested_view(GROUP_TYPE)
     with current_db().transaction() as session:
         row = groups.replace_group(session, group_id, body, write_context())
-        found = links(session, [row], view)
+        found = read_links(session, [row], view)
     return resource_response(row, found, view)
 
 
@@ -52,10 +52,10 @@ def patch_group(group_id: str) -> Response:
     large group back after every membership delta would cost more than the change. A request
     with `attributes` (or `excludedAttributes`) gets the 200 and resource §3.5.2 requires."""
     body = request_body()
-    view = shown(GROUP_TYPE) if asks_for_attributes() else None
+    view = requested_view(GROUP_TYPE) if asks_for_attributes() else None
     with current_db().transaction() as session:
         row = groups.patch_group(session, group_id, body, write_context())
-        found = links(session, [row], view) if view is not None else {}
+        found = read_links(session, [row], view) if view is not None else {}
     if view is None:
         return Response(status=204, headers={"ETag": etag(row.version)})
     return resource_response(row, found, view)

@@ -56,7 +56,7 @@ _KINDS = {
 }
 
 
-def shown(resource_type: ResourceType) -> Projection:
+def requested_view(resource_type: ResourceType) -> Projection:
     """The projection the request's query parameters ask for."""
     args = request.args
     return projection(resource_type, args.get("attributes"), args.get("excludedAttributes"))
@@ -69,7 +69,7 @@ def asks_for_attributes() -> bool:
     return any(name in request.args for name in ("attributes", "excludedAttributes"))
 
 
-def links(session: Session, rows: Sequence[Any], shown: Projection) -> Links:
+def read_links(session: Session, rows: Sequence[Any], shown: Projection) -> Links:
     """The computed links of `rows` (all of `shown`'s resource type), if they are shown."""
     kind = _KINDS[shown.resource_type.name]
     if not rows or not shown.wants(kind.links):
@@ -123,7 +123,7 @@ class ListRequest:
         linked: dict[str, Sequence[Reference]] = {}
         result = list_resources(session, g.org_id, self.sources, self.query, cursor_key())
         for table, view in self.views.items():
-            linked.update(links(session, [r for r in result.rows if isinstance(r, table)], view))
+            linked.update(read_links(session, [r for r in result.rows if isinstance(r, table)], view))
         return result, linked
 
     def response(self, page: tuple[ListResult, Links]) -> Response:

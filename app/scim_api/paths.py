@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
 from flask.blueprints import BlueprintSetupState
@@ -59,4 +59,5 @@ def _endpoint_segments(rules: Iterable[str]) -> dict[str, str]:
 
 def install_canonical_paths(state: BlueprintSetupState) -> None:
     """With the blueprint, so every app serving /scim/v2 reads its paths leniently."""
-    state.app.wsgi_app = CanonicalPaths(state.app)  # type: ignore[method-assign]
+    app = cast(Flask, state.app)  # Blueprints register on Flask apps; the type says sansio App
+    app.wsgi_app = CanonicalPaths(app)  # type: ignore[method-assign]

@@ -6,10 +6,10 @@ from flask import Response, g
 
 from app.context import current_db
 from app.scim_api.handlers import (
-    links,
+    read_links,
     read_response,
+    requested_view,
     resource_response,
-    shown,
     unchanged,
 )
 from app.scim_api.request import request_body, write_context
@@ -19,36 +19,36 @@ from scim.schemas import USER_TYPE
 
 def create_user() -> Response:
     body = request_body()
-    view = shown(USER_TYPE)
+    view = requested_view(USER_TYPE)
     with current_db().transaction() as session:
         row = directory.create_user(session, body, write_context())
-        found = links(session, [row], view)
+        found = read_links(session, [row], view)
     return resource_response(row, found, view, 201)
 
 
 def get_user(user_id: str) -> Response:
-    view = shown(USER_TYPE)
+    view = requested_view(USER_TYPE)
     with current_db().transaction(write=False) as session:
         row = directory.get_user(session, g.org_id, user_id)
-        found = None if unchanged(row) else links(session, [row], view)
+        found = None if unchanged(row) else read_links(session, [row], view)
     return read_response(row, found, view)
 
 
 def replace_user(user_id: str) -> Response:
     body = request_body()
-    view = shown(USER_TYPE)
+    view = requested_view(USER_TYPE)
     with current_db().transaction() as session:
         row = directory.replace_user(session, user_id, body, write_context())
-        found = links(session, [row], view)
+        found = read_links(session, [row], view)
     return resource_response(row, found, view)
 
 
 def patch_user(user_id: str) -> Response:
     body = request_body()
-    view = shown(USER_TYPE)
+    view = requested_view(USER_TYPE)
     with current_db().transaction() as session:
         row = directory.patch_user(session, user_id, body, write_context())
-        found = links(session, [row], view)
+        found = read_links(session, [row], view)
     return resource_response(row, found, view)
 
 
