@@ -16,10 +16,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app import migrate
-from app.admin.auth import ROLES, issue_admin_token
-from app.console.links import DEFAULT_TTL as CONSOLE_LINK_TTL, issue_link
+from app.console.links import DEFAULT_TTL as CONSOLE_LINK_TTL
+from app.console.links import issue_link
 from app.db import Database
+from app.roles import OWNER, ROLES
 from app.settings import Settings, SettingsError, sqlite_file, write_dev_config
+from app.signed_tokens import issue_admin_token
 from app.sso import validate_key_source
 from seats import credentials, orgs, renewal, seating
 from seats.clock import utcnow
@@ -309,7 +311,7 @@ def demo(slug: str, seats: int) -> None:
         click.echo(f"               new this run; {revoked} earlier {DEMO_TOKEN_NAME!r} token(s) "
                    "revoked (tokens are stored hashed and cannot be shown again)")
     click.echo(f'Try: curl -H "Authorization: Bearer {secret}" {settings.scim_base_url}/Users')
-    link = issue_link(settings, slug=slug, role="primary_owner", sub="owner@localhost",
+    link = issue_link(settings, slug=slug, role=OWNER, sub="owner@localhost",
                       ttl=CONSOLE_LINK_TTL, now=utcnow())
     click.echo(f"Console (one-time link, 15 minutes): {link}")
 

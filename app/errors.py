@@ -1,18 +1,17 @@
 """How failures read over HTTP. Under /scim/v2 every error is a SCIM error document; a 500
 never shows internals. A seat refusal is audited in its own transaction after the refused
-one rolled back, so it leaves a trace and nothing else."""
+one rolled back (app.scim_api.refusals), so it leaves a trace and nothing else."""
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from app.admin.problems import Problem, problem_response
-from app.responses import scim_json
-from scim.errors import ScimError, from_domain
-from seats import seating
-from seats.clock import utcnow
+from app.scim_api.refusals import record_seat_refusal
+from app.scim_api.responses import scim_error
+from scim.errors import ScimError
 from seats.errors import SeatsError
 
 log = logging.getLogger(__name__)
@@ -21,42 +20,15 @@ SCIM_PREFIX = "/scim/v2"
 ADMIN_PREFIX = "/admin/v1"
 
 
-def _scim_error(error: ScimError) -> Response:
-    response = scim_json(error.to_dict(), error.status)
-    if error.status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="scim"'
-    return response
-
-
-def record_seat_refusal(exc: SeatsError) -> ScimError:
-    """Audits a refusal in a transaction of its own, once the refused one has rolled back,
-    and says how it reads in SCIM. Public for Bulk, where a refused operation is one result
-    among others rather than the response."""
-    error = from_domain(exc)
-    org_id = g.get("org_id")
-    if org_id is not None:
-        with current_app.extensions["db"].transaction() as session:
-            seating.record_refusal(
-                session,
-                org_id,
-                actor=g.get("actor", "unknown"),
-                subject=getattr(exc, "subject", None),
-                reason=error.detail,
-                now=utcnow(),
-            )
-    log.info("seat refusal org=%s detail=%s", org_id, error.detail)
-    return error
-
-
 def _seat_refusal(exc: SeatsError) -> Response:
-    return _scim_error(record_seat_refusal(exc))
+    return scim_error(record_seat_refusal(exc))
 
 
 def _http_error(exc: HTTPException) -> Response | HTTPException:
     """Routing errors (404, 405, ...) in the error format of the API the path belongs to."""
     status = exc.code or 500
     if request.path.startswith(SCIM_PREFIX):
-        return _scim_error(ScimError(status, exc.description or exc.name))
+        return scim_error(ScimError(status, exc.description or exc.name))
     if request.path.startswith(ADMIN_PREFIX):
         code = exc.name.upper().replace(" ", "_")
         return problem_response(Problem(status, code, exc.description or exc.name))
@@ -79,7 +51,7 @@ def _unexpected(exc: Exception) -> Response | HTTPException:
 
 
 def register(app: Flask) -> None:
-    app.register_error_handler(ScimError, _scim_error)
+    app.register_error_handler(ScimError, scim_error)
     app.register_error_handler(SeatsError, _seat_refusal)
     app.register_error_handler(HTTPException, _routing_error)
     app.register_error_handler(Exception, _unexpected)

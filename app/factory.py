@@ -5,16 +5,18 @@ import logging
 
 from flask import Flask
 
-from app import errors, scim_api
-from app import scim_groups_api  # noqa: F401  (routes on scim_api.bp)
-from app import scim_bulk  # noqa: F401  (routes on scim_api.bp)
-from app import sso
-from app import metrics
-from app import scim_discovery
-from app import oauth
-from app import console
+from app import (
+    console,
+    context,
+    errors,
+    metrics,
+    oauth,
+    sso,
+)
 from app.admin import routes as admin_routes
 from app.db import Database
+from app.scim_api import discovery as scim_discovery
+from app.scim_api import routes as scim_routes
 from app.settings import Settings
 from seats import money
 
@@ -27,10 +29,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = not settings.dev_mode
-    app.extensions["settings"] = settings
-    app.extensions["db"] = Database(settings.database_url)
+    context.install(app, settings, Database(settings.database_url))
     app.add_template_filter(money.format_amount, "money")
-    app.register_blueprint(scim_api.bp)
+    app.register_blueprint(scim_routes.bp)
     app.register_blueprint(scim_discovery.bp)
     app.register_blueprint(admin_routes.bp)
     app.register_blueprint(sso.bp)

@@ -39,6 +39,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from app.context import app_db, app_settings
 from app.db import Database
 from app.settings import Settings
 from seats.events import REFUSED_ACTION
@@ -174,10 +175,10 @@ def _authorize_scrape(settings: Settings) -> None:
 def register(app: Flask) -> None:
     """Adds GET /metrics and the request hooks to the app."""
     database_metrics = CollectorRegistry()
-    database_metrics.register(SeatsCollector(app.extensions["db"]))
+    database_metrics.register(SeatsCollector(app_db(app)))
 
     def scrape() -> Response:
-        _authorize_scrape(app.extensions["settings"])
+        _authorize_scrape(app_settings(app))
         body = _process_metrics() + generate_latest(database_metrics)
         return Response(body, content_type=CONTENT_TYPE_LATEST)
 

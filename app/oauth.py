@@ -14,12 +14,13 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 import jwt
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
+from app.context import current_db, current_settings
 from app.settings import Settings
 from scim.text import UnstorableText, check_text
-from seats.clock import utcnow
 from seats.credentials import authenticate_client, live_client_org
+from seats.clock import utcnow
 
 bp = Blueprint("oauth", __name__, url_prefix="/oauth")
 
@@ -172,7 +173,7 @@ def access_token_holder(token: str) -> AccessTokenHolder | None:
     is pinned, so `none` and key-confusion tokens fail; the leeway absorbs clock skew
     between app servers. The client row is read on every request so that revocation
     cuts off tokens already issued, not only new ones."""
-    settings: Settings = current_app.extensions["settings"]
+    settings: Settings = current_settings()
     try:
         claims = jwt.decode(
             token, settings.secret_key, algorithms=[ALGORITHM], audience=AUDIENCE,
@@ -181,7 +182,7 @@ def access_token_holder(token: str) -> AccessTokenHolder | None:
     except jwt.InvalidTokenError:
         return None
     client_id, org_id = str(claims["sub"]), str(claims["org"])
-    with current_app.extensions["db"].transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         live_org = live_client_org(session, client_id)
     if live_org != org_id:
         return None
@@ -199,11 +200,11 @@ def token() -> Response:
     _check_grant_type(form)
     credentials = _storable(_client_credentials(form))
     now = utcnow()
-    with current_app.extensions["db"].transaction() as session:
+    with current_db().transaction() as session:
         client = authenticate_client(session, credentials.client_id, credentials.secret, now)
     if client is None:
         raise _invalid_client("the client credentials are not valid")
-    settings: Settings = current_app.extensions["settings"]
+    settings: Settings = current_settings()
     access_token = issue_access_token(settings, client_id=client.id, org_id=client.org_id,
                                       now=now)
     return _json({"access_token": access_token, "token_type": "Bearer",

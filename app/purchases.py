@@ -1,22 +1,31 @@
 """Confirming a seat quote at most once per idempotency key, for the admin API and the
 console alike: the key is claimed in a short transaction of its own; the purchase and its
 stored outcome commit together; a refusal is stored after the refused transaction rolled
-back; anything unexpected frees the key so the client may retry."""
+back, with a fresh quote when the old one became unusable, in one more transaction; anything
+unexpected frees the key so the client may retry. Each front end says in `Answers` what it
+stores, so this module knows neither."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
-from app.admin.problems import from_domain
-from app.admin.schemas import PurchaseSchema
 from app.db import Database
 from seats import commerce, idempotency
 from seats.clock import utcnow
-from seats.errors import SeatsError
+from seats.errors import QuoteUnusable, SeatsError
+from seats.models import Quote
 
-RefusalExtra = Callable[[SeatsError], dict[str, Any]]
-"""What a front end adds to a stored refusal (the admin API adds a fresh quote)."""
+
+class Answers(Protocol):
+    """How a front end records an outcome, for a replay to return exactly that."""
+
+    offers_fresh_quote: bool
+    """Whether a refusal of an unusable quote comes with a fresh quote for the same seats."""
+
+    def bought(self, purchase: commerce.Purchase) -> idempotency.StoredResponse: ...
+
+    def refused(self, refusal: SeatsError,
+                fresh_quote: Quote | None) -> idempotency.StoredResponse: ...
 
 
 @dataclass(frozen=True)
@@ -33,32 +42,43 @@ class Outcome:
 
 
 def buy_once(buyer: Buyer, key: str, quote_id: str, fingerprint: str,
-             refusal_extra: RefusalExtra | None = None) -> Outcome:
+             answers: Answers) -> Outcome:
     """Raises IdempotencyConflict while the key's first use still runs, or when the key came
     with another request."""
     with buyer.database.transaction() as session:
         stored = idempotency.claim(session, buyer.org_id, key, fingerprint, utcnow())
     if stored is not None:
         return Outcome(stored, replayed=True)
-    return Outcome(_confirm(buyer, key, quote_id, refusal_extra), replayed=False)
+    return Outcome(_confirm(buyer, key, quote_id, answers), replayed=False)
 
 
 def _confirm(buyer: Buyer, key: str, quote_id: str,
-             refusal_extra: RefusalExtra | None) -> idempotency.StoredResponse:
+             answers: Answers) -> idempotency.StoredResponse:
     try:
         with buyer.database.transaction() as session:
             purchase = commerce.confirm_top_up(session, buyer.org_id, quote_id,
                                                actor=buyer.actor, now=utcnow())
-            stored = idempotency.StoredResponse(201, PurchaseSchema().dump(purchase))
+            stored = answers.bought(purchase)
             idempotency.finish(session, buyer.org_id, key, stored, utcnow())
         return stored
     except SeatsError as exc:
-        problem = from_domain(exc, **(refusal_extra(exc) if refusal_extra else {}))
-        stored = idempotency.StoredResponse(problem.status, problem.to_dict())
-        with buyer.database.transaction() as session:
-            idempotency.finish(session, buyer.org_id, key, stored, utcnow())
-        return stored
+        return _store_refusal(buyer, key, quote_id, exc, answers)
     except BaseException:
         with buyer.database.transaction() as session:
             idempotency.release(session, buyer.org_id, key)
         raise
+
+
+def _store_refusal(buyer: Buyer, key: str, quote_id: str, refusal: SeatsError,
+                   answers: Answers) -> idempotency.StoredResponse:
+    """One transaction: the fresh quote (stale or expired quotes are answered with one for
+    the same seats) and the stored refusal that shows it."""
+    with buyer.database.transaction() as session:
+        fresh = None
+        if answers.offers_fresh_quote and isinstance(refusal, QuoteUnusable):
+            add_seats = commerce.quote_seats(session, buyer.org_id, quote_id)
+            fresh = commerce.preview_top_up(session, buyer.org_id, add_seats,
+                                            actor=buyer.actor, now=utcnow())
+        stored = answers.refused(refusal, fresh)
+        idempotency.finish(session, buyer.org_id, key, stored, utcnow())
+    return stored

@@ -11,15 +11,16 @@ from typing import Any
 from urllib.parse import urlparse
 
 import jwt
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from app import json_input
+from app.context import current_db
 from app.settings import SettingsError
-from scim.text import UnstorableText
 from scim import signin
-from scim.errors import ScimError
 from scim.users import WriteContext
-from seats import seating, sso_providers
+from scim.errors import ScimError
+from scim.text import UnstorableText
+from seats import seating
 from seats.clock import utcnow
 from seats.errors import SeatsError
 from seats.models import SsoConfig
@@ -57,10 +58,6 @@ def _json(body: dict[str, Any], status: int = 200) -> Response:
 @bp.errorhandler(SsoError)
 def _error_response(exc: SsoError) -> Response:
     return _json({"error": exc.error, "error_description": exc.description}, exc.status)
-
-
-def _db() -> Any:
-    return current_app.extensions["db"]
 
 
 # --- the keys -------------------------------------------------------------------------------
@@ -165,8 +162,8 @@ def _id_token() -> str:
 
 
 def _provider(slug: str) -> SsoConfig:
-    with _db().transaction(write=False) as session:
-        config = sso_providers.provider_by_slug(session, slug)
+    with current_db().transaction(write=False) as session:
+        config = signin.provider_by_slug(session, slug)
     if config is None:
         raise SsoError(404, "not_found", "no SSO sign-in is configured for this organisation")
     return config
@@ -207,18 +204,18 @@ def _sign_in_once_more_after_conflict(
     """Two first sign-ins of one new user race: the unique userName index lets one create
     the user; the other rolls back and, in a fresh transaction, signs in as that user."""
     try:
-        with _db().transaction() as session:
+        with current_db().transaction() as session:
             return signin.sign_in(session, identity, ctx)
     except ScimError as exc:
         if exc.scim_type != "uniqueness":
             raise
-    with _db().transaction() as session:
+    with current_db().transaction() as session:
         return signin.sign_in(session, identity, ctx)
 
 
 def _record_refusal(identity: signin.Identity, ctx: WriteContext, reason: str) -> None:
     """In a transaction of its own, after the refused one rolled back: a trace, nothing else."""
-    with _db().transaction() as session:
+    with current_db().transaction() as session:
         seating.record_refusal(
             session, ctx.org_id, actor=ctx.actor,
             subject=f"userName:{identity.user_name}"[:AUDIT_TEXT_MAX], reason=reason, now=utcnow(),

@@ -290,7 +290,7 @@ class _Result:
 
 def _accepted_versions(version: Any) -> frozenset[str] | None:
     """An operation's `version` is the ETag an If-Match header would carry (RFC 7644 §3.7);
-    `*` or none sets no precondition, as in app.scim_http.if_match."""
+    `*` or none sets no precondition, as in app.scim_api.request.if_match."""
     if version is None:
         return None
     if not isinstance(version, str):

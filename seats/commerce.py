@@ -14,6 +14,7 @@ from seats.audit import SeatCounts
 from seats.errors import (
     InvalidTopUp,
     QuoteNotFound,
+    QuoteProblem,
     QuoteUnusable,
     SeatReductionNotAllowed,
 )
@@ -95,12 +96,12 @@ def _usable_quote(session: Session, org_id: str, quote_id: str, pool: LockedPool
     if quote is None:
         raise QuoteNotFound(quote_id)
     if quote.used_at is not None:
-        raise QuoteUnusable("QUOTE_USED", "this quote has already been used to buy seats")
+        raise QuoteUnusable(QuoteProblem.USED, "this quote has already been used to buy seats")
     if now >= quote.valid_until:
-        raise QuoteUnusable("QUOTE_EXPIRED", "this quote has expired; here is a fresh one")
+        raise QuoteUnusable(QuoteProblem.EXPIRED, "this quote has expired; here is a fresh one")
     if pool.total != quote.seats_before:
         raise QuoteUnusable(
-            "QUOTE_STALE",
+            QuoteProblem.STALE,
             f"the quote was priced on {quote.seats_before} seats but the organisation now has "
             f"{pool.total}; here is a fresh one",
         )

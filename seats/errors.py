@@ -1,5 +1,9 @@
-"""Domain refusals, named as facts. The protocol layers decide how each one reads."""
+"""Domain refusals, named as facts. The protocol layers decide how each one reads: where a
+refusal has several causes, a reason enum names them, and each front end maps it to its own
+code and words."""
 from __future__ import annotations
+
+from enum import Enum
 
 
 class SeatsError(Exception):
@@ -53,11 +57,19 @@ class QuoteNotFound(SeatsError):
         super().__init__(f"no quote {quote_id!r} for this organisation")
 
 
-class QuoteUnusable(SeatsError):
-    """A quote that can no longer be confirmed; `code` says why (stale, expired or used)."""
+class QuoteProblem(Enum):
+    """Why a quote can no longer be confirmed."""
 
-    def __init__(self, code: str, detail: str) -> None:
-        self.code = code
+    USED = "used"
+    EXPIRED = "expired"
+    STALE = "stale"  # the pool's total changed since the quote was priced
+
+
+class QuoteUnusable(SeatsError):
+    """A quote that can no longer be confirmed; a fresh one for the same seats may be."""
+
+    def __init__(self, reason: QuoteProblem, detail: str) -> None:
+        self.reason = reason
         super().__init__(detail)
 
 
@@ -65,9 +77,16 @@ class ReassignmentRefused(SeatsError):
     """The seat cannot move between these two users (wrong states, same user, unknown)."""
 
 
+class KeyConflict(Enum):
+    """Why an idempotency key cannot be claimed."""
+
+    REUSED = "reused"  # it came with a different request
+    IN_FLIGHT = "in_flight"  # its first use still runs
+
+
 class IdempotencyConflict(SeatsError):
     """The Idempotency-Key was used for a different request, or that request still runs."""
 
-    def __init__(self, code: str, detail: str) -> None:
-        self.code = code
+    def __init__(self, reason: KeyConflict, detail: str) -> None:
+        self.reason = reason
         super().__init__(detail)

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from seats.errors import IdempotencyConflict
+from seats.errors import IdempotencyConflict, KeyConflict
 from seats.models import IdempotencyKey
 
 MAX_KEY_LENGTH = 255
@@ -52,14 +52,14 @@ def claim(session: Session, org_id: str, key: str, request_sha256: str,
     ).one()
     if existing.request_sha256 != request_sha256:
         raise IdempotencyConflict(
-            "IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with a different request"
+            KeyConflict.REUSED, "this Idempotency-Key was used with a different request"
         )
     if existing.state == "done":
         assert existing.response_status is not None and existing.response_body is not None
         return StoredResponse(existing.response_status, existing.response_body)
     if now - existing.updated_at < ABANDONED_AFTER:
         raise IdempotencyConflict(
-            "IDEMPOTENCY_KEY_IN_FLIGHT", "a request with this Idempotency-Key is still running"
+            KeyConflict.IN_FLIGHT, "a request with this Idempotency-Key is still running"
         )
     existing.updated_at = now
     return None

@@ -160,7 +160,7 @@ class Admin:
 
 
 def admin_token(app: Any, slug: str, role: str, sub: str = "owner@example.com") -> str:
-    from app.admin.auth import issue_admin_token
+    from app.signed_tokens import issue_admin_token
     from seats.clock import utcnow
 
     return issue_admin_token(app.extensions["settings"], slug=slug, role=role, sub=sub,

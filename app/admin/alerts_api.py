@@ -16,14 +16,15 @@ import socket
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, g
+from flask import Response, g
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app.admin.auth import require_role
-from app.admin.blueprint import bp, db, json_body, json_response
+from app.admin.blueprint import bp, json_body, json_response
 from app.admin.problems import Problem
 from app.admin.schemas import load
+from app.context import current_db, current_settings
 from app.delivery import IpAddress, is_public
+from app.roles import MANAGERS, require_role
 from seats import events
 from seats.models import AlertSettings
 
@@ -51,7 +52,7 @@ def _check_url(value: str) -> None:
         raise ValidationError("Must not contain credentials; use webhook_secret.")
     address = _literal_address(hostname)
     if address is not None and not is_public(address) \
-            and not current_app.extensions["settings"].webhook_allow_private:
+            and not current_settings().webhook_allow_private:
         raise ValidationError("Must not be a loopback, private, link-local, multicast or "
                               "otherwise non-public address.")
 
@@ -121,12 +122,12 @@ def get_alerts() -> Response:
             application/json:
               schema: AlertSettingsSchema
     """
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         return json_response(_view(session.get(AlertSettings, g.org_id)))
 
 
 @bp.put("/alerts")
-@require_role("primary_owner", "admin")
+@require_role(*MANAGERS)
 def put_alerts() -> Response:
     """Validated in full before anything is written, so a refused request changes nothing.
     ---
@@ -148,7 +149,7 @@ def put_alerts() -> Response:
         403: Forbidden
     """
     wanted = load(AlertSettingsUpdateSchema(), json_body(), INVALID)
-    with db().transaction() as session:
+    with current_db().transaction() as session:
         settings = events.alert_settings_for_update(session, g.org_id)
         secret = wanted.get("webhook_secret", settings.webhook_secret)
         if wanted["webhook_url"] is not None and secret is None:

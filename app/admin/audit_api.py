@@ -6,8 +6,9 @@ from typing import Any
 from flask import Response, g, request
 from sqlalchemy import Select, select
 
-from app.admin.blueprint import bp, db, json_response
+from app.admin.blueprint import bp, json_response
 from app.admin.schemas import AuditPageSchema, AuditQuerySchema, load
+from app.context import current_db
 from seats.models import AuditEvent
 
 
@@ -44,7 +45,7 @@ def list_audit_events() -> Response:
         400: InvalidInput
     """
     query = load(AuditQuerySchema(), request.args, "INVALID_QUERY")
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         entries = list(session.scalars(_entries(g.org_id, query)))
     next_after = entries[-1].id if entries else query["after"]
     return json_response(AuditPageSchema().dump({"entries": entries, "next_after": next_after}))

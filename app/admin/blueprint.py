@@ -4,11 +4,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from app import json_input
 from app.admin.auth import authenticate_admin
 from app.admin.problems import Problem, from_domain, problem_response
+from app.roles import RoleRequired
 from scim.errors import ScimError
 from scim.text import UnstorableText
 from seats.errors import SeatsError
@@ -16,6 +17,12 @@ from seats.errors import SeatsError
 bp = Blueprint("admin", __name__, url_prefix="/admin/v1")
 bp.before_request(authenticate_admin)
 bp.register_error_handler(Problem, problem_response)
+bp.register_error_handler(
+    RoleRequired,
+    lambda exc: problem_response(Problem(
+        403, "FORBIDDEN", f"this action needs the role {' or '.join(exc.needed)}; you are {exc.held}",
+    )),
+)
 bp.register_error_handler(SeatsError, lambda exc: problem_response(from_domain(exc)))
 bp.register_error_handler(
     ScimError,
@@ -37,10 +44,6 @@ def _check_url() -> None:
         json_input.check_query(request.args.items(multi=True))
     except UnstorableText as exc:
         raise Problem(400, "INVALID_QUERY", str(exc)) from exc
-
-
-def db() -> Any:
-    return current_app.extensions["db"]
 
 
 def json_body() -> dict[str, Any]:

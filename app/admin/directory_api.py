@@ -6,8 +6,9 @@ from typing import Any
 from flask import Response, g, request
 from sqlalchemy import Select, select, tuple_
 
-from app.admin.blueprint import bp, db, json_response
+from app.admin.blueprint import bp, json_response
 from app.admin.schemas import Position, UserPageSchema, UsersQuerySchema, load
+from app.context import current_db
 from scim.tables import UserRow
 
 
@@ -49,7 +50,7 @@ def list_directory_users() -> Response:
         400: InvalidInput
     """
     query = load(UsersQuerySchema(), request.args, "INVALID_QUERY")
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         rows = list(session.scalars(_users_page(g.org_id, query)))
     page = rows[: query["limit"]]
     last = page[-1] if len(rows) > len(page) else None

@@ -54,6 +54,7 @@ from flask.sansio.blueprints import BlueprintSetupState
 from app.admin.blueprint import bp, json_response
 from app.admin.problems import PROBLEM_MEDIA_TYPE
 from app.admin.schemas import MAXIMUM_SETTING, ProblemSchema
+from app.context import app_settings
 
 BEARER_AUTH = "bearerAuth"
 PROBLEM_RESPONSES = {
@@ -104,7 +105,7 @@ def _maximum_from_settings(app: Flask) -> Callable[..., dict[str, Any]]:
         setting = field.metadata.get(MAXIMUM_SETTING)
         if setting is None:
             return {}
-        return {"maximum": getattr(app.extensions["settings"], setting)}
+        return {"maximum": getattr(app_settings(app), setting)}
 
     return maximum_from_settings
 

@@ -1,12 +1,14 @@
 """Errors of the admin API as RFC 9457 problem documents with a stable `code`, and the one
-table that says how each seat-domain refusal reads there."""
+table that says which code each seat-domain refusal has there (its status: app.refusals)."""
 from __future__ import annotations
 
 import json
+from enum import Enum
 from typing import Any
 
 from flask import Response
 
+from app.refusals import http_status
 from seats import errors as seat_errors
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -41,25 +43,31 @@ def problem_response(problem: Problem) -> Response:
     return response
 
 
-_DOMAIN = {
-    seat_errors.NoSeatAvailable: (409, "SEAT_LIMIT_REACHED"),
-    seat_errors.NoActiveSubscription: (403, "NO_ACTIVE_SUBSCRIPTION"),
-    seat_errors.UnknownOrg: (404, "UNKNOWN_ORG"),
-    seat_errors.InvalidContract: (400, "INVALID_CONTRACT"),
-    seat_errors.InvalidTopUp: (400, "INVALID_ADD_SEATS"),
-    seat_errors.SeatReductionNotAllowed: (400, "SEAT_REDUCTION_NOT_ALLOWED"),
-    seat_errors.QuoteNotFound: (404, "QUOTE_NOT_FOUND"),
-    seat_errors.ReassignmentRefused: (409, "REASSIGNMENT_REFUSED"),
+_CODES = {
+    seat_errors.NoSeatAvailable: "SEAT_LIMIT_REACHED",
+    seat_errors.NoActiveSubscription: "NO_ACTIVE_SUBSCRIPTION",
+    seat_errors.UnknownOrg: "UNKNOWN_ORG",
+    seat_errors.InvalidContract: "INVALID_CONTRACT",
+    seat_errors.InvalidTopUp: "INVALID_ADD_SEATS",
+    seat_errors.SeatReductionNotAllowed: "SEAT_REDUCTION_NOT_ALLOWED",
+    seat_errors.QuoteNotFound: "QUOTE_NOT_FOUND",
+    seat_errors.ReassignmentRefused: "REASSIGNMENT_REFUSED",
+}
+_REASONS: dict[Enum, str] = {
+    seat_errors.QuoteProblem.USED: "QUOTE_USED",
+    seat_errors.QuoteProblem.EXPIRED: "QUOTE_EXPIRED",
+    seat_errors.QuoteProblem.STALE: "QUOTE_STALE",
+    seat_errors.KeyConflict.REUSED: "IDEMPOTENCY_KEY_REUSED",
+    seat_errors.KeyConflict.IN_FLIGHT: "IDEMPOTENCY_KEY_IN_FLIGHT",
 }
 
 
+def _code(exc: seat_errors.SeatsError) -> str:
+    """A refusal with several causes has the code of its reason."""
+    if isinstance(exc, (seat_errors.QuoteUnusable, seat_errors.IdempotencyConflict)):
+        return _REASONS[exc.reason]
+    return next((code for kind, code in _CODES.items() if isinstance(exc, kind)), "REFUSED")
+
+
 def from_domain(exc: seat_errors.SeatsError, **extra: Any) -> Problem:
-    if isinstance(exc, seat_errors.IdempotencyConflict):
-        status = 422 if exc.code == "IDEMPOTENCY_KEY_REUSED" else 409
-        return Problem(status, exc.code, str(exc), **extra)
-    if isinstance(exc, seat_errors.QuoteUnusable):
-        return Problem(409, exc.code, str(exc), **extra)
-    for kind, (status, code) in _DOMAIN.items():
-        if isinstance(exc, kind):
-            return Problem(status, code, str(exc), **extra)
-    return Problem(400, "REFUSED", str(exc), **extra)
+    return Problem(http_status(exc), _code(exc), str(exc), **extra)

@@ -9,12 +9,13 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
 
 from app.admin.problems import Problem
+from app.documents import InvoiceSchema, TermSchema, UtcTimestamp
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -36,16 +37,6 @@ def load(schema: Schema, data: Mapping[str, Any], code: str) -> dict[str, Any]:
 
 def _sentence(messages: Any) -> str:
     return " ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
-
-
-class UtcTimestamp(fields.DateTime):
-    """ISO 8601 in UTC with a `Z`, the form every admin API timestamp takes."""
-
-    def _serialize(self, value: datetime | None, attr: str | None, obj: Any,
-                   **kwargs: Any) -> str | None:
-        if value is None:
-            return None
-        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -221,6 +212,7 @@ class SeatsSchema(Schema):
     auto_renew = fields.Boolean()
     minimum_seats = fields.Integer()
     renewal_quantity_if_today = fields.Integer(
+        attribute="renewal.quantity",
         metadata={"description": "max(minimum_seats, assigned): what a renewal now would buy."}
     )
 
@@ -240,11 +232,6 @@ class AddSeatsSchema(Schema):
         "type": "integer", "minimum": 1, MAXIMUM_SETTING: "max_seats_per_purchase",
         "description": "Whole number of seats to add (1 to SCIM_MAX_SEATS_PER_PURCHASE).",
     })
-
-
-class TermSchema(Schema):
-    start = fields.Date()
-    end = fields.Date()
 
 
 class QuoteSchema(Schema):
@@ -272,44 +259,8 @@ class PurchaseRequestSchema(Schema):
     quote_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
 
 
-class InvoiceLineSchema(Schema):
-    description = fields.String()
-    quantity = fields.Integer()
-    unit_price_minor = fields.Integer()
-    period = fields.Method("_period", metadata={"type": "object"})
-    months = fields.Integer(allow_none=True)
-    days = fields.Integer(allow_none=True)
-    amount_minor = fields.Integer()
-
-    def _period(self, line: Any) -> dict[str, Any]:
-        return TermSchema().dump({"start": line.period_start, "end": line.period_end})
-
-
-class InvoiceSchema(Schema):
-    number = fields.String(metadata={"example": "INV-000001"})
-    kind = fields.String(metadata={"enum": ["seat_purchase", "renewal"]})
-    issued_at = UtcTimestamp()
-    currency = fields.String()
-    total_minor = fields.Integer()
-    lines = fields.List(fields.Nested(InvoiceLineSchema))
-
-
 class InvoiceListSchema(Schema):
     invoices = fields.List(fields.Nested(InvoiceSchema))
-
-
-class PurchaseDetailSchema(Schema):
-    quote_id = fields.String(attribute="quote.id")
-    add_seats = fields.Integer(attribute="quote.add_seats")
-    seats_before = fields.Integer()
-    seats_after = fields.Integer()
-    amount_minor = fields.Integer(attribute="quote.amount_minor")
-    currency = fields.String(attribute="quote.currency")
-
-
-class PurchaseSchema(Schema):
-    purchase = fields.Function(lambda p: PurchaseDetailSchema().dump(p), metadata={"type": "object"})
-    invoice = fields.Nested(InvoiceSchema)
 
 
 class RenewalSchema(Schema):

@@ -2,15 +2,13 @@
 visible transaction; purchases add the idempotency claim around it."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from flask import Response, current_app, g, render_template, request
+from flask import Response, g, render_template, request
 
-from app.admin.auth import require_role
-from app.admin.blueprint import bp, db, json_body, json_response
-from app import purchases
-from app.admin.problems import Problem
+from app import purchases, read_models
+from app.admin.blueprint import bp, json_body, json_response
+from app.admin.problems import Problem, from_domain
 from app.admin.schemas import (
     AddSeatsSchema,
     InvoiceListSchema,
@@ -24,15 +22,14 @@ from app.admin.schemas import (
     SeatTotalSchema,
     load,
 )
+from app.context import current_db, current_settings
+from app.documents import PurchaseSchema
+from app.roles import MANAGERS, OWNER, require_role
 from scim import users
 from seats import commerce, idempotency, invoices, seating
 from seats.clock import utcnow
-from seats.errors import QuoteUnusable, SeatsError
-from seats.models import Contract, SeatPool
-from seats.terms import term_end
-
-OWNER = "primary_owner"
-MANAGERS = (OWNER, "admin")
+from seats.errors import SeatsError
+from seats.models import Quote, SeatPool
 
 
 @bp.get("/seats")
@@ -49,18 +46,9 @@ def get_seats() -> Response:
             application/json:
               schema: SeatsSchema
     """
-    with db().transaction(write=False) as session:
-        pool = session.get_one(SeatPool, g.org_id)
-        contract = session.get_one(Contract, g.org_id)
-        seats = {
-            "total": pool.total, "assigned": pool.assigned, "free": pool.free,
-            "term_start": contract.term_start, "term_end": term_end(contract.term_start),
-            "currency": contract.currency, "unit_price_minor": contract.unit_price_minor,
-            "proration": contract.proration, "auto_renew": contract.auto_renew,
-            "minimum_seats": contract.minimum_seats,
-            "renewal_quantity_if_today": contract.renewal_quantity(pool.assigned),
-        }
-    return json_response(SeatsSchema().dump(seats))
+    with current_db().transaction(write=False) as session:
+        card = read_models.seat_card(session, g.org_id)
+    return json_response(SeatsSchema().dump(card))
 
 
 @bp.put("/seats")
@@ -80,7 +68,7 @@ def put_seats() -> Response:
         403: Forbidden
     """
     requested = load(SeatTotalSchema(), json_body(), "INVALID_BODY")["total"]
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         total = session.get_one(SeatPool, g.org_id).total
     if requested < total:
         raise Problem(400, "SEAT_REDUCTION_NOT_ALLOWED",
@@ -90,7 +78,7 @@ def put_seats() -> Response:
 
 
 def _preview(add_seats: int) -> dict[str, Any]:
-    with db().transaction() as session:
+    with current_db().transaction() as session:
         quote = commerce.preview_top_up(session, g.org_id, add_seats, actor=g.actor, now=utcnow())
         return QuoteSchema().dump(quote)
 
@@ -122,7 +110,7 @@ def create_quote() -> Response:
         403: Forbidden
     """
     raw = load(AddSeatsSchema(), json_body(), "INVALID_ADD_SEATS")["add_seats"]
-    maximum = current_app.extensions["settings"].max_seats_per_purchase
+    maximum = current_settings().max_seats_per_purchase
     return json_response(_preview(commerce.parse_add_seats(raw, maximum)), 201)
 
 
@@ -135,17 +123,20 @@ def _idempotency_key() -> str:
     return key
 
 
-def _fresh_quote(quote_id: str) -> Callable[[SeatsError], dict[str, Any]]:
-    """Stale or expired quotes are answered with a fresh one for the same seats."""
+class _Answers:
+    """A purchase as PurchaseSchema, a refusal as a problem document; an unusable quote's
+    refusal carries a fresh quote (`fresh_quote`) for the client to confirm instead."""
 
-    def extra(exc: SeatsError) -> dict[str, Any]:
-        if not isinstance(exc, QuoteUnusable):
-            return {}
-        with db().transaction(write=False) as session:
-            add_seats = commerce.quote_seats(session, g.org_id, quote_id)
-        return {"fresh_quote": _preview(add_seats)}
+    offers_fresh_quote = True
 
-    return extra
+    def bought(self, purchase: commerce.Purchase) -> idempotency.StoredResponse:
+        return idempotency.StoredResponse(201, PurchaseSchema().dump(purchase))
+
+    def refused(self, refusal: SeatsError,
+                fresh_quote: Quote | None) -> idempotency.StoredResponse:
+        extra = {"fresh_quote": QuoteSchema().dump(fresh_quote)} if fresh_quote else {}
+        problem = from_domain(refusal, **extra)
+        return idempotency.StoredResponse(problem.status, problem.to_dict())
 
 
 def _stored_response(outcome: purchases.Outcome) -> Response:
@@ -200,9 +191,8 @@ def create_purchase() -> Response:
     body = json_body()
     quote_id = load(PurchaseRequestSchema(), body, "INVALID_BODY")["quote_id"]
     fingerprint = idempotency.fingerprint("POST", request.path, body)
-    buyer = purchases.Buyer(db(), g.org_id, g.actor)
-    return _stored_response(purchases.buy_once(buyer, key, quote_id, fingerprint,
-                                               _fresh_quote(quote_id)))
+    buyer = purchases.Buyer(current_db(), g.org_id, g.actor)
+    return _stored_response(purchases.buy_once(buyer, key, quote_id, fingerprint, _Answers()))
 
 
 @bp.get("/invoices")
@@ -223,7 +213,7 @@ def list_invoices() -> Response:
               operationId: get_invoice
               parameters: {number: $response.body#/invoices/0/number}
     """
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         found = invoices.list_invoices(session, g.org_id)
         return json_response(InvoiceListSchema().dump({"invoices": found}))
 
@@ -251,7 +241,7 @@ def get_invoice(number: str) -> Response | str:
         404: NotFound
     """
     printable = number.endswith(".html")
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         invoice = invoices.by_number(session, g.org_id, number.removesuffix(".html"))
         if invoice is None:
             raise Problem(404, "INVOICE_NOT_FOUND", f"no invoice {number} in this organisation")
@@ -275,17 +265,9 @@ def get_renewal() -> Response:
             application/json:
               schema: RenewalSchema
     """
-    with db().transaction(write=False) as session:
-        pool = session.get_one(SeatPool, g.org_id)
-        contract = session.get_one(Contract, g.org_id)
-        quantity = contract.renewal_quantity(pool.assigned)
-        expected = {
-            "date": term_end(contract.term_start), "auto_renew": contract.auto_renew,
-            "quantity": quantity, "unit_price_minor": contract.unit_price_minor,
-            "amount_minor": contract.renewal_amount_minor(pool.assigned),
-            "currency": contract.currency,
-        }
-    return json_response(RenewalSchema().dump(expected))
+    with current_db().transaction(write=False) as session:
+        renewal = read_models.seat_card(session, g.org_id).renewal
+    return json_response(RenewalSchema().dump(renewal))
 
 
 @bp.post("/seats/reassignments")
@@ -314,7 +296,7 @@ def reassign() -> Response:
     """
     body = load(ReassignmentRequestSchema(), json_body(), "INVALID_BODY")
     ctx = users.WriteContext(org_id=g.org_id, actor=g.actor, now=utcnow())
-    with db().transaction() as session:
+    with current_db().transaction() as session:
         source, target = users.reassign_seat(session, body["from_user_id"], body["to_user_id"], ctx)
         counts = seating.seat_counts(session, g.org_id)
     moved = {"from_user": source, "to_user": target,

@@ -3,18 +3,22 @@ from __future__ import annotations
 
 from flask import Response, g
 
-from app.admin.auth import require_role
-from app.admin.blueprint import bp, db, json_body, json_response
+from app.admin.blueprint import bp, json_body, json_response
 from app.admin.problems import Problem
-from app.admin.schemas import TokenCreatedSchema, TokenCreateSchema, TokenListSchema, load
+from app.admin.schemas import (
+    TokenCreatedSchema,
+    TokenCreateSchema,
+    TokenListSchema,
+    load,
+)
+from app.context import current_db
+from app.roles import MANAGERS, require_role
 from seats import credentials
 from seats.clock import utcnow
 
-TOKEN_MANAGERS = ("primary_owner", "admin")
-
 
 @bp.post("/scim-tokens")
-@require_role(*TOKEN_MANAGERS)
+@require_role(*MANAGERS)
 def create_scim_token() -> Response:
     """Only the secret's hash is kept, so the secret is in this response and nowhere else.
     ---
@@ -40,7 +44,7 @@ def create_scim_token() -> Response:
         403: Forbidden
     """
     name = load(TokenCreateSchema(), json_body(), "INVALID_BODY")["name"]
-    with db().transaction() as session:
+    with current_db().transaction() as session:
         token, secret = credentials.issue_token(session, g.org_id, name, utcnow())
     created = {"id": token.id, "name": token.name, "created_at": token.created_at, "token": secret}
     response = json_response(TokenCreatedSchema().dump(created), 201)
@@ -62,13 +66,13 @@ def list_scim_tokens() -> Response:
             application/json:
               schema: TokenListSchema
     """
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         tokens = credentials.list_tokens(session, g.org_id)
     return json_response(TokenListSchema().dump({"tokens": tokens}))
 
 
 @bp.delete("/scim-tokens/<token_id>")
-@require_role(*TOKEN_MANAGERS)
+@require_role(*MANAGERS)
 def revoke_scim_token(token_id: str) -> Response:
     """Takes effect on the next SCIM request: every request looks its token up afresh.
     Revoking twice is a success that keeps the first revocation time.
@@ -87,7 +91,7 @@ def revoke_scim_token(token_id: str) -> Response:
         403: Forbidden
         404: NotFound
     """
-    with db().transaction() as session:
+    with current_db().transaction() as session:
         found = credentials.revoke_token(session, g.org_id, token_id, utcnow())
     if not found:
         raise Problem(404, "TOKEN_NOT_FOUND", f"this organisation has no SCIM token {token_id!r}")

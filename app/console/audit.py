@@ -6,7 +6,8 @@ import re
 from flask import abort, g, render_template, request
 from sqlalchemy import Select, select
 
-from app.console.blueprint import bp, db
+from app.console.blueprint import bp
+from app.context import current_db
 from seats.models import AuditEvent
 
 PAGE_SIZE = 50
@@ -40,7 +41,7 @@ def _before(raw: str) -> int | None:
 def audit() -> str:
     action = request.args.get("action", "")[:64]
     before = _before(request.args.get("before", ""))
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         rows = list(session.scalars(_entries(g.org_id, action, before)))
         actions = list(session.scalars(
             select(AuditEvent.action).where(AuditEvent.org_id == g.org_id)

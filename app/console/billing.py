@@ -3,57 +3,31 @@ upcoming renewal and the invoices. Prices, proration, quotes and invoices all co
 seats.commerce and seats.invoices; this module only asks and shows."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
 from flask import Response, abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from app.admin.schemas import InvoiceSchema
-from app.admin.seats_api import OWNER
+from app import read_models
 from app.console import purchase, usage
-from app.purchases import Buyer
-from app.console.blueprint import bp, can, db, require_role, settings
+from app.console.blueprint import bp, can
 from app.console.forms import SeatsForm, UpgradeForm
+from app.context import current_db, current_settings
+from app.documents import InvoiceSchema
+from app.purchases import Buyer
+from app.roles import OWNER, require_role
 from seats import commerce, invoices, seating
 from seats.clock import utcnow
-from seats.errors import IdempotencyConflict, InvalidTopUp, SeatReductionNotAllowed
-from seats.models import Contract, Quote, SeatPool
-from seats.terms import term_end
-
-
-@dataclass(frozen=True)
-class SeatsCard:
-    total: int
-    assigned: int
-    free: int
-    term_start: date
-    term_end: date
-    currency: str
-    unit_price_minor: int
-    proration: str
-    auto_renew: bool
-    renewal_quantity: int
-    renewal_amount_minor: int
-
-
-def _seats_card(session: Session, org_id: str) -> SeatsCard:
-    pool = session.get_one(SeatPool, org_id)
-    contract = session.get_one(Contract, org_id)
-    return SeatsCard(
-        total=pool.total, assigned=pool.assigned, free=pool.free,
-        term_start=contract.term_start, term_end=term_end(contract.term_start),
-        currency=contract.currency, unit_price_minor=contract.unit_price_minor,
-        proration=contract.proration, auto_renew=contract.auto_renew,
-        renewal_quantity=contract.renewal_quantity(pool.assigned),
-        renewal_amount_minor=contract.renewal_amount_minor(pool.assigned),
-    )
+from seats.errors import (
+    IdempotencyConflict,
+    InvalidTopUp,
+    KeyConflict,
+    SeatReductionNotAllowed,
+)
+from seats.models import Quote
 
 
 def _billing_page(form: SeatsForm | None, status: int = 200) -> tuple[str, int]:
-    with db().transaction(write=False) as session:
-        card = _seats_card(session, g.org_id)
+    with current_db().transaction(write=False) as session:
+        card = read_models.seat_card(session, g.org_id)
         issued = invoices.list_invoices(session, g.org_id)
         alert = usage.alert(session, g.org_id, utcnow())
     if form is not None and form.total.data is None and not form.total.errors:
@@ -76,9 +50,9 @@ class SeatsFieldError(ValueError):
 def _quote_for_total(requested_total: int) -> str:
     """Prices raising the total to `requested_total`; returns the quote id. The current
     total is read under the pool lock, so the quote adds exactly the difference."""
-    maximum = settings().max_seats_per_purchase
+    maximum = current_settings().max_seats_per_purchase
     now = utcnow()
-    with db().transaction() as session:
+    with current_db().transaction() as session:
         total = seating.lock_and_renew(session, g.org_id, now).total
         try:
             add_seats = commerce.parse_add_seats(requested_total - total, maximum)
@@ -114,7 +88,7 @@ def price_seats() -> Response | tuple[str, int]:
 def review(quote_id: str) -> str:
     """Every rendering embeds a fresh idempotency key: the key stands for this one click of
     Upgrade, while the quote itself can be bought only once whatever the key."""
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         quote = session.scalar(select(Quote).where(Quote.id == quote_id, Quote.org_id == g.org_id))
     if quote is None:
         abort(404, "No such quote in this organisation. Start again from Billing.")
@@ -133,18 +107,18 @@ def upgrade() -> Response:
     if not form.validate_on_submit():
         abort(400, "The upgrade form was incomplete. Review the increase again.")
     key = form.idempotency_key.data
-    buyer = Buyer(db(), g.org_id, g.actor)
+    buyer = Buyer(current_db(), g.org_id, g.actor)
     try:
         purchase.buy(buyer, key, form.quote_id.data)
     except IdempotencyConflict as exc:
-        if exc.code != "IDEMPOTENCY_KEY_IN_FLIGHT":
+        if exc.reason is not KeyConflict.IN_FLIGHT:
             raise
     return redirect(url_for("console.purchase_outcome", key=key), 303)
 
 
 @bp.get("/billing/purchases/<key>")
 def purchase_outcome(key: str) -> str:
-    found = purchase.outcome(db(), g.org_id, key) if purchase.KEY_PATTERN.match(key) else None
+    found = purchase.outcome(current_db(), g.org_id, key) if purchase.KEY_PATTERN.match(key) else None
     if found is None:
         abort(404, "No purchase with this key in this organisation.")
     return render_template("console/purchase.html", outcome=found)
@@ -153,7 +127,7 @@ def purchase_outcome(key: str) -> str:
 @bp.get("/billing/invoices/<number>")
 def invoice(number: str) -> str:
     """The admin API's printable invoice page, with the same template."""
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         found = invoices.by_number(session, g.org_id, number)
         if found is None:
             abort(404, f"No invoice {number} in this organisation.")

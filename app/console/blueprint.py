@@ -3,25 +3,29 @@ the signed-in admin (or a redirect to sign-in), server-side role checks, HTML er
 security headers. Route modules attach their views to `bp`."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import BadRequest, Forbidden, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from app import json_input
-from app.admin.problems import from_domain
 from app.console import identity
-from app.db import Database
-from app.settings import Settings
+from app.context import current_db
+from app.refusals import http_status
+from app.roles import MANAGERS, OWNER, RoleRequired
 from scim.errors import ScimError
 from scim.text import UnstorableText
 from seats.clock import utcnow
 from seats.errors import SeatsError
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 bp = Blueprint("console", __name__, url_prefix="/console",
                static_folder="../static/console", static_url_path="/static")
@@ -39,14 +43,6 @@ SECURITY_HEADERS = {
 }
 
 
-def db() -> Database:
-    return current_app.extensions["db"]
-
-
-def settings() -> Settings:
-    return current_app.extensions["settings"]
-
-
 @bp.before_request
 def _guard() -> Response | None:
     """CSRF before anything else, sign-in included (login CSRF); then the session."""
@@ -54,7 +50,7 @@ def _guard() -> Response | None:
         csrf.protect()
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    admin = identity.current(db(), utcnow())
+    admin = identity.current(current_db(), utcnow())
     if admin is None:
         identity.forget()
         wanted = request.full_path.rstrip("?") if request.method == "GET" else None
@@ -87,23 +83,7 @@ def can(*roles: str) -> bool:
 
 @bp.context_processor
 def _template_helpers() -> dict[str, Any]:
-    return {"can": can}
-
-
-def require_role(*roles: str) -> Callable[[F], F]:
-    """Server-side role check: a hidden button is never the only guard."""
-
-    def decorate(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if g.admin.role not in roles:
-                raise Forbidden(f"This needs the role {' or '.join(roles)}; "
-                                f"you are signed in as {g.admin.role}.")
-            return view(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
+    return {"can": can, "OWNER": OWNER, "MANAGERS": MANAGERS}
 
 
 def error_page(status: int, title: str, message: str) -> tuple[str, int]:
@@ -122,10 +102,16 @@ def _http_error(exc: HTTPException) -> tuple[str, int]:
     return error_page(exc.code or 500, exc.name, exc.description or exc.name)
 
 
+@bp.errorhandler(RoleRequired)
+def _role_required(exc: RoleRequired) -> tuple[str, int]:
+    return error_page(403, "Forbidden", f"This needs the role {' or '.join(exc.needed)}; "
+                                        f"you are signed in as {exc.held}.")
+
+
 @bp.errorhandler(SeatsError)
 def _refused(exc: SeatsError) -> tuple[str, int]:
-    """A domain refusal no view expected; the API's table gives its status."""
-    return error_page(from_domain(exc).status, "Not possible", str(exc))
+    """A domain refusal no view expected."""
+    return error_page(http_status(exc), "Not possible", str(exc))
 
 
 @bp.errorhandler(ScimError)

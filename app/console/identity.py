@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import session
 
-from app.admin.auth import ROLES, AdminIdentity
 from app.db import Database
+from app.roles import ROLES, AdminIdentity
 from seats import orgs
 from seats.errors import UnknownOrg
 

@@ -15,8 +15,9 @@ from urllib.parse import urlencode
 import jwt
 from sqlalchemy.orm import Session
 
-from app.admin.auth import LOCAL_ISSUER, ROLES
+from app.roles import ROLES
 from app.settings import Settings
+from app.signed_tokens import LOCAL_ISSUER
 from seats import idempotency
 from seats.errors import IdempotencyConflict
 from seats.models import IdempotencyKey

@@ -9,10 +9,12 @@ import jwt
 from flask import Response, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
-from app.admin.auth import ROLES, verify_admin_token
 from app.console import identity, links
-from app.console.blueprint import bp, db, settings
+from app.console.blueprint import bp
 from app.console.forms import LinkSignInForm, TokenSignInForm
+from app.context import current_db, current_settings
+from app.roles import ROLES
+from app.signed_tokens import verify_admin_token
 from seats import orgs
 from seats.clock import utcnow
 from seats.errors import UnknownOrg
@@ -30,13 +32,13 @@ def _safe_next(target: str | None) -> str:
 def _token_claims(token: str) -> dict[str, Any]:
     """Claims of a valid admin token for a known org, else a message for the form."""
     try:
-        claims = verify_admin_token(token, settings())
+        claims = verify_admin_token(token, current_settings())
     except jwt.InvalidTokenError as exc:
         raise ValueError(f"This token is not valid: {exc}.") from exc
     if claims["role"] not in ROLES:
         raise ValueError(f"This token has an unknown role {claims['role']!r}.")
     try:
-        with db().transaction(write=False) as session:
+        with current_db().transaction(write=False) as session:
             orgs.org_by_slug(session, str(claims["org"]))
     except UnknownOrg as exc:
         raise ValueError("This token names no known organisation.") from exc
@@ -66,13 +68,13 @@ def _org_id(session: Session, claims: dict[str, Any]) -> str:
 def link() -> Response | tuple[str, int]:
     form = LinkSignInForm(token=request.args.get("token", ""))
     try:
-        claims = links.read_link(form.token.data or "", settings())
+        claims = links.read_link(form.token.data or "", current_settings())
         if form.validate_on_submit():
-            with db().transaction() as session:
+            with current_db().transaction() as session:
                 links.redeem(session, _org_id(session, claims), claims, utcnow())
             identity.sign_in(claims, utcnow(), bounded_by_exp=False)
             return redirect(url_for(HOME), 303)
-        with db().transaction(write=False) as session:
+        with current_db().transaction(write=False) as session:
             links.check_unused(session, _org_id(session, claims), claims)
     except (links.LinkRefused, UnknownOrg) as exc:
         return render_template("console/link.html", refused=str(exc), form=form), 400

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, g, redirect, render_template, url_for
 
-from app.admin.tokens_api import TOKEN_MANAGERS
-from app.console.blueprint import bp, db, require_role, settings
+from app.console.blueprint import bp
 from app.console.forms import NewTokenForm
+from app.context import current_db, current_settings
+from app.roles import MANAGERS, require_role
 from seats import credentials
 from seats.clock import utcnow
 
 
 def _tokens_page(form: NewTokenForm, status: int = 200, created: tuple[str, str] | None = None,
                  ) -> tuple[str, int]:
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         tokens = credentials.list_tokens(session, g.org_id)
     return render_template("console/tokens.html", tokens=tokens, form=form, created=created,
-                           scim_base_url=settings().scim_base_url), status
+                           scim_base_url=current_settings().scim_base_url), status
 
 
 @bp.get("/tokens")
@@ -26,21 +27,21 @@ def tokens() -> tuple[str, int]:
 
 
 @bp.post("/tokens")
-@require_role(*TOKEN_MANAGERS)
+@require_role(*MANAGERS)
 def create_token() -> tuple[str, int]:
     form = NewTokenForm()
     if not form.validate_on_submit():
         return _tokens_page(form, 400)
     name = form.name.data.strip()
-    with db().transaction() as session:
+    with current_db().transaction() as session:
         _, secret = credentials.issue_token(session, g.org_id, name, utcnow())
     return _tokens_page(NewTokenForm(formdata=None), 201, created=(name, secret))
 
 
 @bp.post("/tokens/<token_id>/revoke")
-@require_role(*TOKEN_MANAGERS)
+@require_role(*MANAGERS)
 def revoke_token(token_id: str) -> Response:
-    with db().transaction() as session:
+    with current_db().transaction() as session:
         found = credentials.revoke_token(session, g.org_id, token_id, utcnow())
     if not found:
         abort(404, "This organisation has no such SCIM token.")

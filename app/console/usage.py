@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.console import chart
-from app.console.blueprint import bp, db
+from app.console.blueprint import bp
+from app.context import current_db
 from seats import events, seating
 from seats.clock import utcnow
 from seats.events import threshold_reached  # the rule seats.low fires on
@@ -80,7 +81,7 @@ def _samples(session: Session, org_id: str, start: date, today: date) -> list[ch
 @bp.get("/usage")
 def usage() -> str:
     now = utcnow()
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         counts = seating.seat_counts(session, g.org_id)
         percent = events.threshold_percent(session, g.org_id)
         samples = _samples(session, g.org_id, _chart_start(session, g.org_id, now.date()),

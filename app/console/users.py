@@ -7,11 +7,12 @@ import re
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import Select, select
 
-from app.admin.seats_api import MANAGERS
-from app.console.blueprint import bp, db, require_role
+from app.console.blueprint import bp
 from app.console.forms import ReassignForm
-from scim.tables import UserRow
+from app.context import current_db
+from app.roles import MANAGERS, require_role
 from scim.users import WriteContext, get_user, reassign_seat
+from scim.tables import UserRow
 from seats.clock import utcnow
 from seats.errors import ReassignmentRefused
 
@@ -48,7 +49,7 @@ def users() -> str:
     search = request.args.get("q", "").strip()[:255]
     page = _page_number()
     query = _users(g.org_id, seat=seat, search=search)
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         rows = list(session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
     return render_template("console/users.html", users=rows[:PAGE_SIZE], seat=seat,
                            search=search, page=page, more=len(rows) > PAGE_SIZE)
@@ -60,7 +61,7 @@ def reassign(user_id: str) -> str:
     """Step 1 lists inactive users to choose from; step 2 (`?to=`) asks for confirmation."""
     search = request.args.get("q", "").strip()[:255]
     target_id = request.args.get("to")
-    with db().transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         source = get_user(session, g.org_id, user_id)
         target = get_user(session, g.org_id, target_id) if target_id else None
         candidates = [] if target else list(session.scalars(
@@ -79,7 +80,7 @@ def confirm_reassign(user_id: str) -> Response:
         return redirect(url_for("console.reassign", user_id=user_id), 303)
     ctx = WriteContext(org_id=g.org_id, actor=g.actor, now=utcnow())
     try:
-        with db().transaction() as session:
+        with current_db().transaction() as session:
             source, target = reassign_seat(session, user_id, form.to_user_id.data, ctx)
     except ReassignmentRefused as exc:
         flash(f"The seat was not moved: {exc}.", "error")

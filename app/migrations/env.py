@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from alembic import context
+
 from app.db import make_engine
 from scim import tables  # noqa: F401  (registers the SCIM tables on the metadata)
 from seats import models  # noqa: F401

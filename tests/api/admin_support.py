@@ -7,7 +7,7 @@ from typing import Any
 
 import jwt
 
-from app.admin.auth import LOCAL_AUDIENCE, LOCAL_ISSUER
+from app.signed_tokens import LOCAL_AUDIENCE, LOCAL_ISSUER
 from seats.clock import utcnow
 from tests.support import Admin
 

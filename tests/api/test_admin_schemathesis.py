@@ -23,8 +23,8 @@ from flask import Flask
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
-from app.admin.auth import ROLES
 from app.factory import create_app
+from app.roles import ROLES
 from app.settings import Settings
 from tests.support import Admin
 

@@ -196,6 +196,21 @@ def test_a_stale_quote_buys_nothing_and_says_so(make_console: Callable[..., Cons
     assert console.state() == (6, 1, 1)
 
 
+@pytest.mark.parametrize(("stale", "explained"), [(True, True), (False, False)])
+def test_only_an_unusable_quote_is_explained_as_changed_since_the_review(
+    make_console: Callable[..., Console], stale: bool, explained: bool
+) -> None:
+    """The console stores what its page needs of a refusal: the sentence, and whether the
+    quote became unusable (here stale) rather than never existed."""
+    console = make_console("primary_owner")
+    quote = console.quote(7) if stale else "no-such-quote"
+    console.post("/billing/seats/upgrade", {"quote_id": console.quote(6), "idempotency_key": "a" * 32})
+    response = console.post("/billing/seats/upgrade", {"quote_id": quote, "idempotency_key": KEY})
+    page = console.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The seats were not added" in page
+    assert ("changed since the review" in page) is explained
+
+
 @pytest.mark.parametrize(("total", "message"), [
     ("3", "Seats cannot be removed during a term: enter 5 or more."),
     ("5", "That is the current total."),

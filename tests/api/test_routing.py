@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.scim_api import canonical_path
+from app.scim_api.paths import canonical_path
 from tests.api.test_groups_api import create_group
 from tests.support import USER_URN, Scim, assert_scim_error, patch_body, user_body
 

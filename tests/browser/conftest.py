@@ -19,7 +19,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from app.admin.auth import issue_admin_token
+from app.signed_tokens import issue_admin_token
 from app.console.links import issue_link
 from app.db import Database
 from app.settings import Settings

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import requests
 from sqlalchemy import func, select
 
-from app.admin.auth import issue_admin_token
+from app.signed_tokens import issue_admin_token
 from app.db import Database
 from app.settings import Settings
 from seats.clock import utcnow

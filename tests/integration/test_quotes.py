@@ -8,7 +8,7 @@ import pytest
 
 from app.db import Database
 from seats import commerce
-from seats.errors import QuoteUnusable
+from seats.errors import QuoteProblem, QuoteUnusable
 from seats.models import SeatPool
 from tests.conftest import OrgRef
 
@@ -30,7 +30,7 @@ def test_edge_28_a_quote_made_before_a_monthly_boundary_expires_at_it(
     assert valid_until == BOUNDARY  # sooner than the usual 30 minutes
     with pytest.raises(QuoteUnusable) as refused, database.transaction() as session:
         commerce.confirm_top_up(session, org.id, quote_id, actor="owner", now=BOUNDARY + timedelta(minutes=1))
-    assert refused.value.code == "QUOTE_EXPIRED"
+    assert refused.value.reason is QuoteProblem.EXPIRED
     with database.transaction(write=False) as session:
         assert session.get_one(SeatPool, org.id).total == 5
 

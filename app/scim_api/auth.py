@@ -2,9 +2,10 @@
 afterwards is scoped to it."""
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import g, request
 
 from app import oauth
+from app.context import current_db
 from scim.errors import ScimError
 from seats import credentials
 from seats.clock import utcnow
@@ -30,7 +31,7 @@ def authenticate_scim_client() -> None:
         g.org_id = holder.org_id
         g.actor = f"oauth-client:{holder.client_id}"
         return
-    with current_app.extensions["db"].transaction(write=False) as session:
+    with current_db().transaction(write=False) as session:
         stored = credentials.token_by_secret(session, token)
     if stored is None:
         raise ScimError(401, "the bearer token is not valid")
@@ -44,5 +45,5 @@ def _record_use(token: credentials.LiveToken) -> None:
     written in its own short transaction, so that SCIM reads do not all become writes."""
     now = utcnow()
     if credentials.touch_due(token, now):
-        with current_app.extensions["db"].transaction() as session:
+        with current_db().transaction() as session:
             credentials.touch_token(session, token.id, now)

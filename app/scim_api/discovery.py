@@ -5,27 +5,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from werkzeug.exceptions import NotFound
 
-from app.responses import scim_json
+from app.context import current_settings
+from app.scim_api.responses import scim_json
 from app.settings import Settings
 from scim import discovery
 from scim.errors import ScimError
 
 bp = Blueprint("scim_discovery", __name__, url_prefix="/scim/v2")
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 README_ROUTE = "/README.md"
 
 
 def _base_url() -> str:
-    settings: Settings = current_app.extensions["settings"]
+    settings: Settings = current_settings()
     return settings.scim_base_url
 
 
 def bulk_limits(settings: Settings) -> discovery.BulkLimits:
-    """Announced here and enforced by app.scim_bulk from this one function."""
+    """Announced here and enforced by app.scim_api.bulk from this one function."""
     return discovery.BulkLimits(settings.bulk_max_operations, settings.bulk_max_payload_size)
 
 
@@ -44,7 +45,7 @@ def capabilities(settings: Settings) -> discovery.Capabilities:
 
 @bp.get("/ServiceProviderConfig")
 def service_provider_config() -> Response:
-    settings: Settings = current_app.extensions["settings"]
+    settings: Settings = current_settings()
     return scim_json(
         discovery.service_provider_config(capabilities(settings), settings.scim_base_url)
     )

@@ -12,11 +12,11 @@ from flask import Response, request
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.errors import record_seat_refusal
-from app.responses import scim_json
-from app.scim_api import bp
-from app.scim_discovery import bulk_limits
-from app.scim_http import app_settings, db, request_body, write_context
+from app.context import current_db, current_settings
+from app.scim_api.discovery import bulk_limits
+from app.scim_api.refusals import record_seat_refusal
+from app.scim_api.request import request_body, write_context
+from app.scim_api.responses import scim_json
 from scim import bulk
 from scim.errors import ScimError
 from seats.errors import SeatsError
@@ -42,7 +42,7 @@ def _own_transaction(work: Callable[[Session], bulk.Written]) -> bulk.Written:
     """An unexpected failure is a 500 in that operation's result, not for the request: the
     operations before it have committed, and the client must learn which did."""
     try:
-        with db().transaction() as session:
+        with current_db().transaction() as session:
             return work(session)
     except SeatsError as exc:
         raise record_seat_refusal(exc) from exc
@@ -53,9 +53,8 @@ def _own_transaction(work: Callable[[Session], bulk.Written]) -> bulk.Written:
         raise ScimError(500, "internal server error") from exc
 
 
-@bp.post("/Bulk")
 def post_bulk() -> Response:
-    limits = bulk_limits(app_settings())
+    limits = bulk_limits(current_settings())
     parsed = bulk.parse_request(_bounded_body(limits.max_payload_size), limits.max_operations)
-    base_url = app_settings().scim_base_url
+    base_url = current_settings().scim_base_url
     return scim_json(bulk.run(parsed, write_context(), base_url, _own_transaction))

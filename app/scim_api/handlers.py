@@ -3,7 +3,10 @@ is sent back as the request's attributes / excludedAttributes show it (RFC 7644 
 every response that returns one), and lists are answered alike for GET on a collection and
 POST /.search. The links computed from memberships (a user's groups, a group's members) are
 read in the request's transaction, for a whole page in one query, and not at all when the
-response does not show them; responses are rendered after the transaction committed."""
+response does not show them; responses are rendered after the transaction committed.
+
+The helpers work inside or after a transaction but never open one: each handler shows its
+own `with current_db().transaction() as session:`."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -13,10 +16,18 @@ from typing import Any
 from flask import Response, g, request
 from sqlalchemy.orm import Session
 
-from app.responses import scim_json
-from app.scim_http import app_settings, cursor_key, db, write_context
+from app.context import current_settings
+from app.scim_api.request import cursor_key
+from app.scim_api.responses import scim_json
 from scim import memberships
-from scim.listing import Source, list_query, list_resources, list_response
+from scim.listing import (
+    ListQuery,
+    ListResult,
+    Source,
+    list_query,
+    list_resources,
+    list_response,
+)
 from scim.resources import (
     Projection,
     Reference,
@@ -26,7 +37,6 @@ from scim.resources import (
     render_user,
 )
 from scim.schemas import ResourceType
-from scim.users import WriteContext
 
 Links = Mapping[str, Sequence[Reference]]
 
@@ -46,7 +56,7 @@ _KINDS = {
 }
 
 
-def _shown(resource_type: ResourceType) -> Projection:
+def requested_view(resource_type: ResourceType) -> Projection:
     """The projection the request's query parameters ask for."""
     args = request.args
     return projection(resource_type, args.get("attributes"), args.get("excludedAttributes"))
@@ -59,7 +69,7 @@ def asks_for_attributes() -> bool:
     return any(name in request.args for name in ("attributes", "excludedAttributes"))
 
 
-def _links(session: Session, rows: Sequence[Any], shown: Projection) -> Links:
+def read_links(session: Session, rows: Sequence[Any], shown: Projection) -> Links:
     """The computed links of `rows` (all of `shown`'s resource type), if they are shown."""
     kind = _KINDS[shown.resource_type.name]
     if not rows or not shown.wants(kind.links):
@@ -69,11 +79,11 @@ def _links(session: Session, rows: Sequence[Any], shown: Projection) -> Links:
 
 def _render(row: Any, links: Links, shown: Projection) -> dict[str, Any]:
     kind = _KINDS[shown.resource_type.name]
-    base = app_settings().scim_base_url
+    base = current_settings().scim_base_url
     return shown.apply(kind.render(row, base, links.get(row.id, ())))
 
 
-def _resource_response(
+def resource_response(
     row: Any, links: Links, shown: Projection, status: int = 200
 ) -> Response:
     """One resource, with its ETag; a 201 also says where it is."""
@@ -81,48 +91,51 @@ def _resource_response(
     headers = {"ETag": etag(row.version)}
     if status == 201:
         endpoint = shown.resource_type.endpoint
-        headers["Location"] = f"{app_settings().scim_base_url}{endpoint}/{row.id}"
+        headers["Location"] = f"{current_settings().scim_base_url}{endpoint}/{row.id}"
     return scim_json(resource, status, headers)
 
 
-def read_one(resource_type: ResourceType, get: Callable[[Session], Any]) -> Response:
-    """GET of one resource; 304 when If-None-Match holds its current version, without
-    reading its links."""
-    view = _shown(resource_type)
-    with db().transaction(write=False) as session:
-        row = get(session)
-        unchanged = request.if_none_match.contains_weak(str(row.version))
-        found = {} if unchanged else _links(session, [row], view)
-    if unchanged:
+def unchanged(row: Any) -> bool:
+    """Whether If-None-Match holds the resource's current version (RFC 7644 §3.14): a GET
+    then answers 304 without reading the resource's links."""
+    return request.if_none_match.contains_weak(str(row.version))
+
+
+def read_response(row: Any, found: Links | None, shown: Projection) -> Response:
+    """A GET of one resource: 304 when its links were not read because it was `unchanged`."""
+    if found is None:
         return Response(status=304, headers={"ETag": etag(row.version)})
-    return _resource_response(row, found, view)
+    return resource_response(row, found, shown)
 
 
-def write_one(
-    resource_type: ResourceType,
-    write: Callable[[Session, WriteContext], Any],
-    status: int = 200,
-) -> Response:
-    """A write in one transaction, answered with the resource it leaves."""
-    view = _shown(resource_type)
-    with db().transaction() as session:
-        row = write(session, write_context())
-        found = _links(session, [row], view)
-    return _resource_response(row, found, view, status)
+@dataclass(frozen=True)
+class ListRequest:
+    """A list asked for by GET query parameters or a SearchRequest, parsed before the
+    transaction so that a bad parameter costs no database work. At the root, each resource
+    type is shown by the same attributes parameters; names it lacks select none."""
+
+    sources: Sequence[Source]
+    query: ListQuery
+    views: Mapping[type, Projection]
+
+    def read(self, session: Session) -> tuple[ListResult, Links]:
+        """The page and the links it shows, in the caller's transaction."""
+        linked: dict[str, Sequence[Reference]] = {}
+        result = list_resources(session, g.org_id, self.sources, self.query, cursor_key())
+        for table, view in self.views.items():
+            linked.update(read_links(session, [r for r in result.rows if isinstance(r, table)], view))
+        return result, linked
+
+    def response(self, page: tuple[ListResult, Links]) -> Response:
+        result, linked = page
+        resources = [_render(row, linked, self.views[type(row)]) for row in result.rows]
+        return scim_json(list_response(result, resources))
 
 
-def list_page(sources: Sequence[Source], params: Mapping[str, Any]) -> Response:
-    """A ListResponse for GET query parameters or a SearchRequest's. At the root, each
-    resource type is shown by the same attributes parameters; names it lacks select none."""
-    settings = app_settings()
+def list_request(sources: Sequence[Source], params: Mapping[str, Any]) -> ListRequest:
+    settings = current_settings()
     query = list_query(params, default_count=settings.default_count,
                        max_count=settings.max_results)
     views = {s.table: projection(s.resource_type, query.attributes, query.excluded)
              for s in sources}
-    linked: dict[str, Sequence[Reference]] = {}
-    with db().transaction(write=False) as session:
-        result = list_resources(session, g.org_id, sources, query, cursor_key())
-        for table, view in views.items():
-            linked.update(_links(session, [r for r in result.rows if isinstance(r, table)], view))
-    resources = [_render(row, linked, views[type(row)]) for row in result.rows]
-    return scim_json(list_response(result, resources))
+    return ListRequest(sources, query, views)

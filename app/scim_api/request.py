@@ -1,16 +1,15 @@
-"""Request plumbing shared by the SCIM blueprints (Users, Groups, Bulk): the body and the
-URL's text, the database, the settings, the write context of the current request and the
-cursor key."""
+"""Request plumbing shared by the SCIM handlers (Users, Groups, search, Bulk): the body and
+the URL's text, the write context of the current request and the cursor key."""
 from __future__ import annotations
 
 import hashlib
 import hmac
 from typing import Any
 
-from flask import current_app, g, request
+from flask import g, request
 
 from app import json_input
-from app.settings import Settings
+from app.context import current_settings
 from scim import users
 from scim.errors import ScimError, invalid_syntax, invalid_value
 from scim.text import UnstorableText
@@ -19,18 +18,10 @@ from seats.clock import utcnow
 JSON_MEDIA_TYPES = ("application/json", "application/scim+json")
 
 
-def app_settings() -> Settings:
-    return current_app.extensions["settings"]
-
-
-def db() -> Any:
-    return current_app.extensions["db"]
-
-
 def cursor_key() -> bytes:
     """The key list cursors are signed with (scim.cursors): derived from the server secret
     for this one use, so a cursor's signature is worth nothing anywhere else."""
-    secret = app_settings().secret_key.encode()
+    secret = current_settings().secret_key.encode()
     return hmac.new(secret, b"scim-seats list cursors", hashlib.sha256).digest()
 
 
