@@ -20,7 +20,7 @@ from scim import signin
 from scim.users import WriteContext
 from scim.errors import ScimError
 from scim.text import UnstorableText
-from seats import seating
+from seats import seating, sso_providers
 from seats.clock import utcnow
 from seats.errors import SeatsError
 from seats.models import SsoConfig
@@ -163,7 +163,7 @@ def _id_token() -> str:
 
 def _provider(slug: str) -> SsoConfig:
     with current_db().transaction(write=False) as session:
-        config = signin.provider_by_slug(session, slug)
+        config = sso_providers.provider_by_slug(session, slug)
     if config is None:
         raise SsoError(404, "not_found", "no SSO sign-in is configured for this organisation")
     return config
