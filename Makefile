@@ -43,6 +43,7 @@ browser:
 # (tests/date_matrix.py), then the whole suite at today's date.
 test: $(TEST_STAMP) browser
 	$(BIN)/lint-imports
+	$(BIN)/ruff check app scim seats tests bench conformance
 	$(BIN)/mypy
 	$(BIN)/python -m tests.date_matrix -n 2 $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

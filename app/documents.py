@@ -3,7 +3,7 @@ returns them, the console prints an invoice from the same document and reads a p
 stored outcome. Marshmallow schemas, so the admin API's OpenAPI document describes them."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import Schema, fields
@@ -16,7 +16,7 @@ class UtcTimestamp(fields.DateTime):
                    **kwargs: Any) -> str | None:
         if value is None:
             return None
-        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class TermSchema(Schema):

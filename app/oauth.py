@@ -19,8 +19,8 @@ from flask import Blueprint, Response, request
 from app.context import current_db, current_settings
 from app.settings import Settings
 from scim.text import UnstorableText, check_text
-from seats.credentials import authenticate_client, live_client_org
 from seats.clock import utcnow
+from seats.credentials import authenticate_client, live_client_org
 
 bp = Blueprint("oauth", __name__, url_prefix="/oauth")
 

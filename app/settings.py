@@ -12,9 +12,9 @@ import json
 import os
 import secrets
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError

@@ -17,9 +17,9 @@ from app import json_input
 from app.context import current_db
 from app.settings import SettingsError
 from scim import signin
-from scim.users import WriteContext
 from scim.errors import ScimError
 from scim.text import UnstorableText
+from scim.users import WriteContext
 from seats import seating, sso_providers
 from seats.clock import utcnow
 from seats.errors import SeatsError

@@ -104,8 +104,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
 
 
 def _group(session: Session, org_id: str, name: str) -> str:
-    from scim.users import WriteContext
     from scim.groups import create_group
+    from scim.users import WriteContext
 
     ctx = WriteContext(org_id=org_id, actor="bench-preload", now=now_utc())
     return create_group(session, {"schemas": [GROUP_URN], "displayName": name}, ctx).id

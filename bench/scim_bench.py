@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -187,7 +187,7 @@ class Tenant:
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def user_document(prefix: str, n: int) -> dict[str, Any]:
@@ -242,9 +242,9 @@ def _insert_batch_core(
     resulting rows are inserted with two Core executemany statements. The pool's `assigned`
     is raised under the pool lock, so assigned = active users still holds; what is skipped
     is the per-user `seat.claimed` audit row, which no benchmarked request reads."""
-    from scim.users import store_user
     from scim.resources import user_input
     from scim.tables import UserRow, UserValueRow
+    from scim.users import store_user
     from seats import seating
     from seats.models import new_id
 
@@ -375,7 +375,7 @@ def run_scenario(name: str, steps: list[Step], token: str, config: Config) -> Re
     threads = [
         threading.Thread(target=_client_loop, daemon=True,
                          args=(step, token, quota, config.duration_s, barrier, tally))
-        for step, quota, tally in zip(steps, _quotas(config.requests, len(steps)), tallies)
+        for step, quota, tally in zip(steps, _quotas(config.requests, len(steps)), tallies, strict=True)
     ]
     for thread in threads:
         thread.start()

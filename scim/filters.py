@@ -12,7 +12,7 @@ import json
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from scim2_filter_parser import ast
@@ -464,8 +464,8 @@ def _datetime(path: str, value: Any) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        return parsed.astimezone(timezone.utc)
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
     except (TypeError, ValueError, OverflowError):
         raise invalid_filter(
             f'{path} is a dateTime; {json.dumps(value)} is not one (e.g. "2011-05-13T04:42:34Z")'

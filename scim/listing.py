@@ -228,7 +228,7 @@ def _plan(sources: Sequence[Source], query: ListQuery) -> _Plan:
     placeholder = String() if isinstance(key_type, NullType) else key_type
     parts = [
         _Part(source, condition, cast(null(), placeholder) if key is None else key[1])
-        for source, condition, key in zip(sources, conditions, keys)
+        for source, condition, key in zip(sources, conditions, keys, strict=True)
         if condition is not None
     ]
     return _Plan(parts, path.definition.type)

@@ -6,13 +6,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property, lru_cache
+from functools import cache, cached_property
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema as MarshmallowSchema, ValidationError, fields
+from marshmallow import EXCLUDE, ValidationError, fields
+from marshmallow import Schema as MarshmallowSchema
 
 from scim.errors import invalid_path, invalid_value
-from scim.text import MAX_TEXT_LENGTH, UnstorableText, check_document, check_text
 from scim.schemas import (
     GROUP_TYPE,
     USER_TYPE,
@@ -23,6 +23,7 @@ from scim.schemas import (
     UnknownAttribute,
     bare_value,
 )
+from scim.text import MAX_TEXT_LENGTH, UnstorableText, check_document, check_text
 
 _SCALAR_FIELDS: dict[str, type[fields.Field[Any]]] = {
     "string": fields.String,
@@ -65,7 +66,7 @@ def _field(attribute: Attribute, *, element: bool = False) -> fields.Field[Any]:
     return kind(allow_none=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _marshmallow_schema(attributes: tuple[Attribute, ...]) -> MarshmallowSchema:
     writable = {a.name: _field(a) for a in attributes if a.mutability != "readOnly"}
     return MarshmallowSchema.from_dict(writable)(unknown=EXCLUDE)

@@ -8,7 +8,7 @@ import functools
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from scim2_filter_parser import ast
@@ -191,4 +191,4 @@ def _key(attr: Attribute, value: Any) -> Any:
 def _instant(text: str) -> datetime:
     """xsd:dateTime; without an offset it is read as UTC, as search filters read it."""
     parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

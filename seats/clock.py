@@ -1,8 +1,8 @@
 """The one place that reads the wall clock; everything else takes `now` as a parameter."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

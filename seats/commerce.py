@@ -4,7 +4,7 @@ still has the seats the quote was priced on, so two owners never buy on the same
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -55,7 +55,7 @@ def _valid_until(contract: Contract, now: datetime) -> datetime:
     """A quote dies after 30 minutes or at the next monthly boundary, whichever is first:
     after a boundary the price is different."""
     boundary = add_months(contract.term_start, months_elapsed(contract.term_start, now.date()) + 1)
-    return min(now + QUOTE_LIFETIME, datetime.combine(boundary, time(), tzinfo=timezone.utc))
+    return min(now + QUOTE_LIFETIME, datetime.combine(boundary, time(), tzinfo=UTC))
 
 
 def preview_top_up(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import time_machine
@@ -31,7 +31,7 @@ def frozen_instant() -> datetime | None:
     instant = datetime.fromisoformat(value)
     if instant.tzinfo is None:
         raise ValueError(f"{NOW_VARIABLE} must carry a zone, e.g. 2028-02-29T12:00:00+00:00")
-    return instant.astimezone(timezone.utc)
+    return instant.astimezone(UTC)
 
 
 def term_start_override() -> date | None:

@@ -3,7 +3,7 @@ a refused request must leave untouched."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -176,7 +176,7 @@ def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
     return body
 
 
-FILTER_T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+FILTER_T0 = datetime(2026, 1, 1, tzinfo=UTC)
 MULTI_VALUED = [a.name for a in USER.attributes if a.multi_valued]
 
 

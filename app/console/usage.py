@@ -3,7 +3,7 @@ alert threshold, and the warning shown at the threshold and when the pool is ful
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import g, render_template
 from sqlalchemy import select
@@ -55,7 +55,7 @@ def _chart_start(session: Session, org_id: str, today: date) -> date:
 
 
 def _samples(session: Session, org_id: str, start: date, today: date) -> list[chart.Sample]:
-    since = datetime.combine(start, time(), tzinfo=timezone.utc)
+    since = datetime.combine(start, time(), tzinfo=UTC)
     columns = (AuditEvent.at, AuditEvent.total_after, AuditEvent.assigned_after)
     before = session.execute(
         select(AuditEvent.total_after, AuditEvent.assigned_after)

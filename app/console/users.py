@@ -11,8 +11,8 @@ from app.console.blueprint import bp
 from app.console.forms import ReassignForm
 from app.context import current_db
 from app.roles import MANAGERS, require_role
-from scim.users import WriteContext, get_user, reassign_seat
 from scim.tables import UserRow
+from scim.users import WriteContext, get_user, reassign_seat
 from seats.clock import utcnow
 from seats.errors import ReassignmentRefused
 

@@ -93,7 +93,7 @@ def test_401_documents_its_challenge_header(app: Flask, document: dict[str, Any]
 def test_operations_with_a_body_document_413(document: dict[str, Any]) -> None:
     with_body = [(name, op) for name, op in _operations(document) if "requestBody" in op]
     assert len(with_body) >= 6
-    for name, operation in with_body:
+    for _name, operation in with_body:
         assert operation["responses"]["413"] == {"$ref": "#/components/responses/PayloadTooLarge"}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,7 +21,7 @@ from app.db import Database
 from scim.tables import UserRow
 from seats.clock import utcnow
 from seats.models import Invoice, Quote, ScimToken, SeatPool
-from tests.support import Admin, admin_token
+from tests.support import Admin
 
 pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/date_matrix.py
 
@@ -332,7 +332,7 @@ def test_the_usage_page_warns_when_the_pool_is_full(make_console: Callable[..., 
 
 def test_daily_samples_hold_each_days_last_counts() -> None:
     day = date(2026, 3, 1)
-    at = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+    at = datetime(2026, 3, 2, 9, tzinfo=UTC)
     samples = chart.daily_samples((5, 1), [(at, 5, 2), (at + timedelta(hours=1), 8, 2)],
                                   day, day + timedelta(days=2))
     assert [(s.day.day, s.total, s.assigned) for s in samples] == [(1, 5, 1), (2, 8, 2), (3, 8, 2)]

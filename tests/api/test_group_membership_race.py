@@ -141,7 +141,7 @@ def test_a_user_deleted_while_being_added_leaves_no_membership(
     def deleting(user_id: str) -> Callable[[Scim], list[int]]:
         return lambda client: [client.delete(f"/Users/{user_id}").status_code]
 
-    jobs = [job for user_id, group_id in zip(users, groups)
+    jobs = [job for user_id, group_id in zip(users, groups, strict=True)
             for job in (_adding(group_id, [user_id]), deleting(user_id))]
     statuses = _race(app, scim, jobs)
     for index, group_id in enumerate(groups):

@@ -7,9 +7,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from flask import Flask
 from sqlalchemy import event, func, insert, select
 
@@ -259,8 +261,8 @@ def test_filter_members_value_eq_finds_the_groups_of_a_member(scim: Scim) -> Non
 def test_filter_by_last_modified(scim: Scim) -> None:
     old = create_group(scim, "Old")
     later = old["meta"]["lastModified"]
-    time.sleep(0.01)
-    touched = create_group(scim, "Touched")
+    with time_machine.travel(timedelta(seconds=1)):  # the next write, a second later
+        touched = create_group(scim, "Touched")
     found = scim.get("/Groups", filter=f'meta.lastModified gt "{later}"').get_json()
     assert [r["id"] for r in found["Resources"]] == [touched["id"]]
 

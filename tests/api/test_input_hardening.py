@@ -15,7 +15,6 @@ from flask import Flask
 from sqlalchemy import select
 
 from seats.models import OutboxEvent
-
 from tests.api.test_console import Console, _sign_in
 from tests.support import Admin, Scim, assert_problem, assert_scim_error, patch_body, snapshot
 

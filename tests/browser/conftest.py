@@ -19,10 +19,10 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from app.signed_tokens import issue_admin_token
 from app.console.links import issue_link
 from app.db import Database
 from app.settings import Settings
+from app.signed_tokens import issue_admin_token
 from seats import credentials, orgs
 from seats.clock import utcnow
 from tests.live_server import live_server

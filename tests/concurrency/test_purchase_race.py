@@ -8,9 +8,9 @@ from collections.abc import Callable
 import requests
 from sqlalchemy import func, select
 
-from app.signed_tokens import issue_admin_token
 from app.db import Database
 from app.settings import Settings
+from app.signed_tokens import issue_admin_token
 from seats.clock import utcnow
 from seats.models import Invoice
 from tests.concurrency.conftest import race

@@ -18,8 +18,13 @@ import app.settings
 from app.cli import main
 from app.db import Database
 from app.settings import (
-    DEV_CONFIG_FILE, DEV_SECRET_KEY, MIN_SECRET_LENGTH, Settings, SettingsError,
-    effective_environment, write_dev_config,
+    DEV_CONFIG_FILE,
+    DEV_SECRET_KEY,
+    MIN_SECRET_LENGTH,
+    Settings,
+    SettingsError,
+    effective_environment,
+    write_dev_config,
 )
 from seats import credentials, orgs
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/dat
 
 
 START = date(2026, 1, 31)
-BOUNDARY = datetime(2026, 2, 28, tzinfo=timezone.utc)  # anchored on the 31st: 28 February
+BOUNDARY = datetime(2026, 2, 28, tzinfo=UTC)  # anchored on the 31st: 28 February
 
 
 def test_edge_28_a_quote_made_before_a_monthly_boundary_expires_at_it(
@@ -37,7 +37,7 @@ def test_edge_28_a_quote_made_before_a_monthly_boundary_expires_at_it(
 
 def test_a_quote_lives_thirty_minutes_mid_month(make_org: Callable[..., OrgRef], database: Database) -> None:
     org = make_org(seats=5, term_start=START)
-    now = datetime(2026, 2, 10, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 2, 10, 12, tzinfo=UTC)
     with database.transaction() as session:
         quote = commerce.preview_top_up(session, org.id, 1, actor="owner", now=now)
         quote_id = quote.id

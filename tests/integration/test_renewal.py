@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/dat
 
 START = date(2025, 1, 1)
 END = term_end(START)
-AT_END = datetime.combine(END, datetime.min.time(), tzinfo=timezone.utc)
+AT_END = datetime.combine(END, datetime.min.time(), tzinfo=UTC)
 
 
 def _seed(database: Database, org: OrgRef, active: int, inactive: int = 0) -> list[str]:

@@ -18,9 +18,9 @@ from scim.filters import USER_TARGET, FilterTarget, compile_filter, compile_user
 from scim.schemas import Attribute, Schema
 from scim.tables import UserRow
 from seats.base import Base
+from seats.models import Org
 from tests.support import FILTER_T0 as T0
 from tests.support import user_row
-from seats.models import Org
 
 ORG_ID = "00000000-0000-0000-0000-00000000000a"
 EVERYONE = {"Alice", "bob", "carol", "dave", "erin", "frank"}

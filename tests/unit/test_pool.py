@@ -1,12 +1,13 @@
 """The seat rule itself, as plain Python on the pool: no database needed."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from seats.errors import NoSeatAvailable
 from seats.models import SeatPool
 from seats.terms import add_months, term_end
-from datetime import date
 
 pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/date_matrix.py
 
