@@ -30,8 +30,8 @@ def app_db(app: Flask) -> Database:
 
 
 def current_settings() -> Settings:
-    return app_settings(cast(Flask, current_app))
+    return app_settings(current_app)
 
 
 def current_db() -> Database:
-    return app_db(cast(Flask, current_app))
+    return app_db(current_app)

@@ -98,6 +98,7 @@ class AlertSettingsSchema(Schema):
 
 
 def _view(settings: AlertSettings | None) -> dict[str, Any]:
+    view: dict[str, Any]
     if settings is None:
         view = {"threshold_percent": events.DEFAULT_THRESHOLD_PERCENT, "webhook_url": None,
                 "webhook_secret_set": False}

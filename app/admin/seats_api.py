@@ -12,7 +12,6 @@ from app.admin.problems import Problem, from_domain
 from app.admin.schemas import (
     AddSeatsSchema,
     InvoiceListSchema,
-    InvoiceSchema,
     PurchaseRequestSchema,
     QuoteSchema,
     ReassignmentRequestSchema,
@@ -23,7 +22,7 @@ from app.admin.schemas import (
     load,
 )
 from app.context import current_db, current_settings
-from app.documents import PurchaseSchema
+from app.documents import InvoiceSchema, PurchaseSchema
 from app.roles import MANAGERS, OWNER, require_role
 from scim import users
 from seats import commerce, idempotency, invoices, seating

@@ -14,7 +14,7 @@ PAGE_SIZE = 50
 MAX_ID = 2_147_483_647  # audit_events.id is an Integer column
 
 
-def _entries(org_id: str, action: str, before: int | None) -> Select[tuple[AuditEvent]]:
+def _entries(org_id: str, action: str, before: int | None) -> Select[AuditEvent]:
     """Paged by id, the log's exact order: `before` resumes where the last page ended, and
     entries written meanwhile neither shift nor repeat a page."""
     stmt = (select(AuditEvent).where(AuditEvent.org_id == org_id)

@@ -3,13 +3,14 @@ upcoming renewal and the invoices. Prices, proration, quotes and invoices all co
 seats.commerce and seats.invoices; this module only asks and shows."""
 from __future__ import annotations
 
-from flask import Response, abort, g, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from app import read_models
 from app.console import purchase, usage
 from app.console.blueprint import bp, can
-from app.console.forms import SeatsForm, UpgradeForm
+from app.console.forms import SeatsForm, UpgradeForm, refuse, submitted
 from app.context import current_db, current_settings
 from app.documents import InvoiceSchema
 from app.purchases import Buyer
@@ -75,9 +76,9 @@ def price_seats() -> Response | tuple[str, int]:
     form = SeatsForm()
     if form.validate_on_submit():
         try:
-            quote_id = _quote_for_total(form.total.data)
+            quote_id = _quote_for_total(submitted(form.total.data))
         except SeatsFieldError as exc:
-            form.total.errors.append(str(exc))
+            refuse(form.total, str(exc))
         else:
             return redirect(url_for("console.review", quote_id=quote_id), 303)
     return _billing_page(form, 400)
@@ -106,10 +107,10 @@ def upgrade() -> Response:
     form = UpgradeForm()
     if not form.validate_on_submit():
         abort(400, "The upgrade form was incomplete. Review the increase again.")
-    key = form.idempotency_key.data
+    key = submitted(form.idempotency_key.data)
     buyer = Buyer(current_db(), g.org_id, g.actor)
     try:
-        purchase.buy(buyer, key, form.quote_id.data)
+        purchase.buy(buyer, key, submitted(form.quote_id.data))
     except IdempotencyConflict as exc:
         if exc.reason is not KeyConflict.IN_FLIGHT:
             raise

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     g,
     redirect,
     render_template,
@@ -16,6 +15,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.wrappers import Response
 
 from app import json_input
 from app.console import identity

@@ -2,11 +2,15 @@
 (`blueprint._guard`), forms with fields or without, so these forms do not check it again."""
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, PasswordField, StringField
+from wtforms import Field, HiddenField, IntegerField, PasswordField, StringField
 from wtforms.validators import InputRequired, Length, Regexp
 
 from app.console.purchase import KEY_PATTERN
+
+T = TypeVar("T")
 
 
 class ConsoleForm(FlaskForm):
@@ -37,3 +41,17 @@ class NewTokenForm(ConsoleForm):
 
 class ReassignForm(ConsoleForm):
     to_user_id = HiddenField(validators=[InputRequired(), Length(max=36)])
+
+
+def submitted(data: T | None) -> T:
+    """A required field's data once `validate_on_submit()` has passed: InputRequired has
+    refused a missing value, which the field's declared type (`str | None`) cannot say."""
+    assert data is not None, "read a required field only after validate_on_submit()"
+    return data
+
+
+def refuse(field: Field, message: str) -> None:
+    """Shows a refusal found after validation (by the domain) on its field, as a validator's
+    would be. WTForms' stubs declare `errors` a read-only Sequence, so it is replaced, not
+    appended to."""
+    field.errors = [*field.errors, message]

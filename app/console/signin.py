@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import jwt
-from flask import Response, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
 from app.console import identity, links
 from app.console.blueprint import bp
-from app.console.forms import LinkSignInForm, TokenSignInForm
+from app.console.forms import LinkSignInForm, TokenSignInForm, refuse, submitted
 from app.context import current_db, current_settings
 from app.roles import ROLES
 from app.signed_tokens import verify_admin_token
@@ -50,9 +51,9 @@ def login() -> Response | tuple[str, int] | str:
     form = TokenSignInForm()
     if form.validate_on_submit():
         try:
-            claims = _token_claims(form.token.data.strip())
+            claims = _token_claims(submitted(form.token.data).strip())
         except ValueError as exc:
-            form.token.errors.append(str(exc))
+            refuse(form.token, str(exc))
         else:
             identity.sign_in(claims, utcnow(), bounded_by_exp=True)
             return redirect(_safe_next(request.args.get("next")), 303)

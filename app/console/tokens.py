@@ -3,10 +3,11 @@ admin API uses. A new token's secret is shown once, in the response to the POST 
 it: only its hash is stored, so there is nothing to redirect to."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
+from werkzeug.wrappers import Response
 
 from app.console.blueprint import bp
-from app.console.forms import NewTokenForm
+from app.console.forms import NewTokenForm, submitted
 from app.context import current_db, current_settings
 from app.roles import MANAGERS, require_role
 from seats import credentials
@@ -32,7 +33,7 @@ def create_token() -> tuple[str, int]:
     form = NewTokenForm()
     if not form.validate_on_submit():
         return _tokens_page(form, 400)
-    name = form.name.data.strip()
+    name = submitted(form.name.data).strip()
     with current_db().transaction() as session:
         _, secret = credentials.issue_token(session, g.org_id, name, utcnow())
     return _tokens_page(NewTokenForm(formdata=None), 201, created=(name, secret))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import Select, select
+from werkzeug.wrappers import Response
 
 from app.console.blueprint import bp
-from app.console.forms import ReassignForm
+from app.console.forms import ReassignForm, submitted
 from app.context import current_db
 from app.roles import MANAGERS, require_role
 from scim.tables import UserRow
@@ -32,7 +33,7 @@ def _page_number() -> int:
     return int(raw)
 
 
-def _users(org_id: str, *, seat: str, search: str) -> Select[tuple[UserRow]]:
+def _users(org_id: str, *, seat: str, search: str) -> Select[UserRow]:
     """Ordered by user name for people to scan; the search matches the lower-cased user
     name the directory keeps for its case-insensitive uniqueness."""
     stmt = select(UserRow).where(UserRow.org_id == org_id).order_by(UserRow.user_name_norm)
@@ -81,7 +82,7 @@ def confirm_reassign(user_id: str) -> Response:
     ctx = WriteContext(org_id=g.org_id, actor=g.actor, now=utcnow())
     try:
         with current_db().transaction() as session:
-            source, target = reassign_seat(session, user_id, form.to_user_id.data, ctx)
+            source, target = reassign_seat(session, user_id, submitted(form.to_user_id.data), ctx)
     except ReassignmentRefused as exc:
         flash(f"The seat was not moved: {exc}.", "error")
         return redirect(url_for("console.users"), 303)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 from app.db import make_engine
 from scim import tables  # noqa: F401  (registers the SCIM tables on the metadata)
@@ -26,7 +27,7 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        engine = make_engine(config.get_main_option("sqlalchemy.url"))
+        engine = make_engine(_url())
         with engine.connect() as connection:
             _run(connection)
         engine.dispose()
@@ -34,7 +35,14 @@ def run_migrations_online() -> None:
         _run(connection)
 
 
-def _run(connection: object) -> None:
+def _url() -> str:
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("No sqlalchemy.url: run migrations through app.migrate, which sets it.")
+    return url
+
+
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection, target_metadata=target_metadata, render_as_batch=True
     )
