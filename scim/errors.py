@@ -3,6 +3,7 @@ refusal reads in SCIM."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from seats import errors as seat_errors
@@ -25,36 +26,15 @@ class ScimError(Exception):
         return body
 
 
-def invalid_value(detail: str) -> ScimError:
-    return ScimError(400, detail, "invalidValue")
-
-
-def invalid_syntax(detail: str) -> ScimError:
-    return ScimError(400, detail, "invalidSyntax")
-
-
-def invalid_filter(detail: str) -> ScimError:
-    return ScimError(400, detail, "invalidFilter")
-
-
-def invalid_path(detail: str) -> ScimError:
-    return ScimError(400, detail, "invalidPath")
-
-
-def no_target(detail: str) -> ScimError:
-    return ScimError(400, detail, "noTarget")
-
-
-def mutability(detail: str) -> ScimError:
-    return ScimError(400, detail, "mutability")
-
-
-def uniqueness(detail: str) -> ScimError:
-    return ScimError(409, detail, "uniqueness")
-
-
-def not_found(detail: str) -> ScimError:
-    return ScimError(404, detail)
+# RFC 7644 §3.12: each scimType comes with one status; a refusal names its kind, not both.
+invalid_value = partial(ScimError, 400, scim_type="invalidValue")
+invalid_syntax = partial(ScimError, 400, scim_type="invalidSyntax")
+invalid_filter = partial(ScimError, 400, scim_type="invalidFilter")
+invalid_path = partial(ScimError, 400, scim_type="invalidPath")
+no_target = partial(ScimError, 400, scim_type="noTarget")
+mutability = partial(ScimError, 400, scim_type="mutability")
+uniqueness = partial(ScimError, 409, scim_type="uniqueness")
+not_found = partial(ScimError, 404)
 
 
 def _seat_limit(exc: seat_errors.NoSeatAvailable) -> ScimError:
