@@ -15,6 +15,7 @@ from flask import Blueprint, Response, request
 
 from app import json_input
 from app.context import current_db
+from app.oauth import OAuthError
 from app.settings import SettingsError
 from scim import signin
 from scim.errors import ScimError
@@ -35,12 +36,9 @@ JWKS_CACHE_SECONDS = 300
 AUDIT_TEXT_MAX = 255
 
 
-class SsoError(Exception):
-    def __init__(self, status: int, error: str, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.error = error
-        self.description = description
+class SsoError(OAuthError):
+    """A refused sign-in, answered like an OAuth error (RFC 6749 §5.2) but by this blueprint's
+    handler: no `WWW-Authenticate: Basic` challenge, which belongs to the token endpoint."""
 
 
 class InvalidSsoSettings(SettingsError):
