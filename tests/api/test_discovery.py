@@ -18,7 +18,7 @@ from app.factory import create_app
 from app.settings import Settings
 from scim.tables import UserRow
 from seats import credentials
-from seats.clock import utcnow
+from tests.conftest import NOW
 from tests.support import SCIM_JSON, USER_URN, Scim, assert_scim_error, patch_body, user_body
 
 LIST_URN = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -356,7 +356,7 @@ def test_announced_client_credentials_scheme_issues_working_tokens(
     names = [s["name"] for s in config["authenticationSchemes"]]
     assert "OAuth 2.0 client credentials" in names
     with database.transaction() as session:
-        client, secret = credentials.issue_client(session, scim.org_id, "entra", utcnow())
+        client, secret = credentials.issue_client(session, scim.org_id, "entra", NOW)
     issued = scim.client.post("/oauth/token", data={
         "grant_type": "client_credentials", "client_id": client.id, "client_secret": secret,
     })

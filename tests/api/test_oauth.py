@@ -163,7 +163,7 @@ def test_bad_credentials_are_invalid_client(
         client_id = "scc_" + "0" * 32
     else:
         with database.transaction() as session:
-            credentials.revoke_client(session, client.id, utcnow())
+            credentials.revoke_client(session, client.id, NOW)
     data = {"grant_type": "client_credentials"}
     if method == "basic":
         response = request_token(app, data, basic(client_id, secret))
@@ -232,7 +232,7 @@ def test_revoking_the_client_stops_its_existing_tokens(
     scim = scim_with(app, access_token(app, client), client.org_id)
     assert scim.get("/Users").status_code == 200
     with database.transaction() as session:
-        credentials.revoke_client(session, client.id, utcnow())
+        credentials.revoke_client(session, client.id, NOW)
     assert_scim_error(scim.get("/Users"), 401)
 
 

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from app.db import Database
 from seats import idempotency
-from seats.clock import utcnow
 from seats.models import Contract, Invoice, OutboxEvent, Quote
 from seats.money import round_half_up
 from seats.proration import prorate
+from tests.conftest import NOW
 from tests.support import Admin, assert_problem, snapshot
 
 pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/date_matrix.py
@@ -79,7 +79,7 @@ def test_purchase_raises_total_issues_invoice_and_audits(owner: Admin, database:
 def test_quote_amount_follows_the_spec_formula_for_the_org_term(
     make_admin: Callable[..., Admin]
 ) -> None:
-    today = utcnow().date()
+    today = NOW.date()
     start = today - timedelta(days=75)
     admin = make_admin(term_start=start, price_minor=29_999)
     offer = quote(admin, 5)
@@ -152,7 +152,7 @@ def test_edge_26_same_key_while_the_first_is_in_flight_is_409(owner: Admin, data
     body = {"quote_id": offer["id"]}
     with database.transaction() as session:  # another request holds the key right now
         idempotency.claim(session, owner.org_id, "busy-key",
-                          idempotency.fingerprint("POST", "/admin/v1/seats/purchases", body), utcnow())
+                          idempotency.fingerprint("POST", "/admin/v1/seats/purchases", body), NOW)
     before = books(database, owner.org_id)
     assert_problem(buy(owner, offer["id"], "busy-key"), 409, "IDEMPOTENCY_KEY_IN_FLIGHT")
     assert books(database, owner.org_id) == before
@@ -293,7 +293,7 @@ def test_large_amounts_fit_in_minor_units(make_admin: Callable[..., Admin]) -> N
 def test_a_term_that_has_not_started_refuses_quotes_and_activations(
     make_admin: Callable[..., Admin], database: Database
 ) -> None:
-    admin = make_admin(term_start=utcnow().date() + timedelta(days=10))
+    admin = make_admin(term_start=NOW.date() + timedelta(days=10))
     before = books(database, admin.org_id)
     assert_problem(admin.post("/seats/quotes", {"add_seats": 1}), 403, "NO_ACTIVE_SUBSCRIPTION")
     response = admin.scim.post("/Users", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],

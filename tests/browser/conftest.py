@@ -25,6 +25,7 @@ from app.settings import Settings
 from app.signed_tokens import issue_admin_token
 from seats import credentials, orgs
 from seats.clock import utcnow
+from tests.conftest import NOW
 from tests.live_server import live_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -140,10 +141,10 @@ def make_console(browser: Browser, server: str, server_settings: Settings, datab
              viewport: dict[str, int] = DESKTOP) -> Console:
         slug = f"ui-{uuid.uuid4().hex[:10]}"
         contract = orgs.NewContract(seats=seats, unit_price_minor=price_minor, currency="USD",
-                                       term_start=term_start or utcnow().date())
+                                       term_start=term_start or NOW.date())
         with database.transaction() as session:
-            org = orgs.create_org(session, slug, contract, utcnow())
-            _, secret = credentials.issue_token(session, org.id, "browser-tests", utcnow())
+            org = orgs.create_org(session, slug, contract, NOW)
+            _, secret = credentials.issue_token(session, org.id, "browser-tests", NOW)
         context = browser.new_context(viewport=viewport, base_url=server)
         contexts.append(context)
         context.set_default_timeout(10_000)

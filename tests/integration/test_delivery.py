@@ -23,7 +23,6 @@ from app import delivery
 from app.cli import main
 from app.db import Database
 from seats import events
-from seats.clock import utcnow
 from seats.models import AlertSettings, OutboxEvent
 from seats.terms import add_months, term_end
 from tests.conftest import MID_TERM_START, NOW, OrgRef
@@ -267,7 +266,7 @@ def test_deliver_events_once_from_the_command_line(
     hooked_org: OrgRef, database: Database, database_url: str, receiver: Receiver,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    [event_id] = emit(database, hooked_org.id, now=utcnow())
+    [event_id] = emit(database, hooked_org.id, now=NOW)
     monkeypatch.setenv("SCIM_DATABASE_URL", database_url)
     result = CliRunner().invoke(main, ["deliver-events", "--once"], catch_exceptions=False)
     assert result.exit_code == 0, result.output

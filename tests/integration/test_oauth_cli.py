@@ -10,8 +10,8 @@ from click.testing import CliRunner, Result
 from app.cli import main
 from app.db import Database
 from seats import credentials
-from seats.clock import utcnow
 from seats.models import OAuthClientRow
+from tests.conftest import NOW
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_issue_then_revoke_a_client(run, database: Database) -> None:
         assert row.name == "entra" and row.revoked_at is None
         assert row.secret_sha256 == hashlib.sha256(secret.encode()).hexdigest()
     with database.transaction() as session:
-        assert credentials.authenticate_client(session, client_id, secret, utcnow()) is not None
+        assert credentials.authenticate_client(session, client_id, secret, NOW) is not None
 
     revoked = run("revoke-client", client_id)
     assert revoked.exit_code == 0 and revoked.output.strip() == f"OAuth client {client_id} revoked"
@@ -56,7 +56,7 @@ def test_issue_then_revoke_a_client(run, database: Database) -> None:
         first = session.get_one(OAuthClientRow, client_id).revoked_at
         assert first is not None
     with database.transaction() as session:
-        assert credentials.authenticate_client(session, client_id, secret, utcnow()) is None
+        assert credentials.authenticate_client(session, client_id, secret, NOW) is None
 
     assert run("revoke-client", client_id).exit_code == 0
     with database.transaction(write=False) as session:
