@@ -9,6 +9,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from app.admin.problems import Problem, problem_response
+from app.scim_api.paths import PREFIX
 from app.scim_api.refusals import record_seat_refusal
 from app.scim_api.responses import scim_error
 from scim.errors import ScimError
@@ -16,7 +17,6 @@ from seats.errors import SeatsError
 
 log = logging.getLogger(__name__)
 
-SCIM_PREFIX = "/scim/v2"
 ADMIN_PREFIX = "/admin/v1"
 
 
@@ -27,7 +27,7 @@ def _seat_refusal(exc: SeatsError) -> Response:
 def _http_error(exc: HTTPException) -> Response | HTTPException:
     """Routing errors (404, 405, ...) in the error format of the API the path belongs to."""
     status = exc.code or 500
-    if request.path.startswith(SCIM_PREFIX):
+    if request.path.startswith(PREFIX):
         return scim_error(ScimError(status, exc.description or exc.name))
     if request.path.startswith(ADMIN_PREFIX):
         code = exc.name.upper().replace(" ", "_")

@@ -131,11 +131,16 @@ def store_user(row: UserRow, data: UserInput, now: datetime) -> None:
 
 
 def _change_activity(
-    session: Session, pool: LockedPool, row: UserRow, active: bool, ctx: WriteContext
+    session: Session, pool: LockedPool | None, row: UserRow, active: bool, ctx: WriteContext
 ) -> None:
-    """Claims or frees the seat when `active` flips."""
+    """Claims or frees the seat when `active` flips. `pool` is None when the caller judged
+    from the request that `active` cannot change (a PUT without it, a PATCH whose operations
+    do not write it): should that judgement ever be wrong, the write fails and rolls back
+    instead of changing `active` without a seat."""
     if row.active == active:
         return
+    if pool is None:
+        raise RuntimeError(f"active of user {row.id} would change without the seat lock")
     if active:
         seating.claim_seat(session, pool, actor=ctx.actor, subject=_subject(row), now=ctx.now)
     else:
@@ -172,8 +177,7 @@ def replace_user(session: Session, user_id: str, raw: Any, ctx: WriteContext) ->
     row = _lock_user(session, user_id, ctx)
     data.document.setdefault("active", row.active)
     _ensure_unique_user_name(session, ctx.org_id, data.user_name, except_id=row.id)
-    if pool is not None:
-        _change_activity(session, pool, row, bool(data.document["active"]), ctx)
+    _change_activity(session, pool, row, bool(data.document["active"]), ctx)
     store_user(row, data, ctx.now)
     _flush(session, data.user_name)
     return row
@@ -191,8 +195,7 @@ def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> 
     data = user_input(patched)  # `remove active` leaves it unassigned: not active
     if data.user_name.lower() != row.user_name_norm:
         _ensure_unique_user_name(session, ctx.org_id, data.user_name, except_id=row.id)
-    if pool is not None:  # else the operations left `active` as it was
-        _change_activity(session, pool, row, bool(data.document.get("active", False)), ctx)
+    _change_activity(session, pool, row, bool(data.document.get("active", False)), ctx)
     store_user(row, data, ctx.now)
     _flush(session, data.user_name)
     return row

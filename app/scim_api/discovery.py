@@ -9,12 +9,13 @@ from flask import Blueprint, Response, request
 from werkzeug.exceptions import NotFound
 
 from app.context import current_settings
+from app.scim_api.paths import PREFIX
 from app.scim_api.responses import scim_json
 from app.settings import Settings
 from scim import discovery
 from scim.errors import ScimError
 
-bp = Blueprint("scim_discovery", __name__, url_prefix="/scim/v2")
+bp = Blueprint("scim_discovery", __name__, url_prefix=PREFIX)
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 README_ROUTE = "/README.md"
