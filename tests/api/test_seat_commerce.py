@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from app.db import Database
 from seats import idempotency
+from seats.clock import utcnow
 from seats.models import Contract, Invoice, OutboxEvent, Quote
 from seats.money import round_half_up
 from seats.proration import prorate
@@ -79,10 +81,11 @@ def test_purchase_raises_total_issues_invoice_and_audits(owner: Admin, database:
 def test_quote_amount_follows_the_spec_formula_for_the_org_term(
     make_admin: Callable[..., Admin]
 ) -> None:
-    today = NOW.date()
-    start = today - timedelta(days=75)
-    admin = make_admin(term_start=start, price_minor=29_999)
-    offer = quote(admin, 5)
+    with time_machine.travel(utcnow(), tick=False):  # one day for the test and the API
+        today = utcnow().date()
+        start = today - timedelta(days=75)
+        admin = make_admin(term_start=start, price_minor=29_999)
+        offer = quote(admin, 5)
     expected = round_half_up(5 * 29_999 * prorate("monthly", start, today).share)
     assert offer["amount_minor"] == expected
     assert offer["remaining_months"] == prorate("monthly", start, today).remaining_months

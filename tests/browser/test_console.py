@@ -14,10 +14,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from seats.clock import utcnow
 from seats.models import Invoice, SeatPool
 from tests.browser.conftest import PHONE, Console
 from tests.clock import scim_seats_command
-from tests.conftest import NOW
 
 MakeConsole = Callable[..., Console]
 
@@ -69,7 +69,7 @@ def _review(console: Console, new_total: int) -> None:
 
 @pytest.mark.date_sensitive  # the billing page prices the rest of the term
 def test_upgrade_flow_from_console_link_to_invoice(make_console: MakeConsole) -> None:
-    today = NOW.date()
+    today = utcnow().date()  # the server prices by its own clock: read it as late as possible
     term_start = _months_ago(today, 2)
     console = make_console(5, price_minor=29_999, term_start=term_start)
     console.add_user("ada@example.com")

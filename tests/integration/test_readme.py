@@ -292,6 +292,7 @@ def walkthrough(database_url: str, tmp_path: Path,
 
 def test_the_readme_runs_as_printed(walkthrough: Walkthrough) -> None:
     sections = _readme_commands()
+    assert all(sections.values()), {title: len(found) for title, found in sections.items()}
     for command in sections["Try it"]:
         _run(walkthrough, command)
     create = next(c for c in sections["Try it"] if "-X POST" in c.text)

@@ -1186,7 +1186,9 @@ _BODIES = st.lists(
 ).map(lambda operations: _body(*operations))
 
 
-@settings(max_examples=300, deadline=None)
+# Most generated bodies are refused or do write `active`; about 6 % reach the assertion, so
+# many examples, and the same ones every run.
+@settings(max_examples=2000, deadline=None, derandomize=True)
 @given(body=_BODIES)
 def test_a_body_that_does_not_write_active_never_changes_it(body: dict[str, Any]) -> None:
     """What lets a PATCH that does not write `active` skip the seat lock."""
