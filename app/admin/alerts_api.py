@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from flask import Response, g
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app.admin.blueprint import bp, json_body, json_response
+from app.admin.blueprint import json_body, json_response
 from app.admin.problems import Problem
 from app.admin.schemas import load
 from app.context import current_db, current_settings
@@ -109,7 +109,6 @@ def _view(settings: AlertSettings | None) -> dict[str, Any]:
     return AlertSettingsSchema().dump(view)
 
 
-@bp.get("/alerts")
 def get_alerts() -> Response:
     """Every role reads the settings; nobody reads the secret back.
     ---
@@ -127,7 +126,6 @@ def get_alerts() -> Response:
         return json_response(_view(session.get(AlertSettings, g.org_id)))
 
 
-@bp.put("/alerts")
 @require_role(*MANAGERS)
 def put_alerts() -> Response:
     """Validated in full before anything is written, so a refused request changes nothing.

@@ -6,7 +6,7 @@ from typing import Any
 from flask import Response, g, request
 from sqlalchemy import Select, select
 
-from app.admin.blueprint import bp, json_response
+from app.admin.blueprint import json_response
 from app.admin.schemas import AuditPageSchema, AuditQuerySchema, load
 from app.context import current_db
 from seats.models import AuditEvent
@@ -25,7 +25,6 @@ def _entries(org_id: str, query: dict[str, Any]) -> Select[AuditEvent]:
     return stmt
 
 
-@bp.get("/audit")
 def list_audit_events() -> Response:
     """Paged by id rather than by time: ids are unique and increasing, so `after` is an
     exact resume point where timestamps could tie.

@@ -1,4 +1,5 @@
-"""The admin API blueprint; route modules attach their views to it."""
+"""The admin API blueprint and what every admin request goes through; routes.py registers
+the views on it."""
 from __future__ import annotations
 
 import json

@@ -6,7 +6,7 @@ from typing import Any
 from flask import Response, g, request
 from sqlalchemy import Select, select, tuple_
 
-from app.admin.blueprint import bp, json_response
+from app.admin.blueprint import json_response
 from app.admin.schemas import Position, UserPageSchema, UsersQuerySchema, load
 from app.context import current_db
 from scim.tables import UserRow
@@ -30,7 +30,6 @@ def _users_page(org_id: str, query: dict[str, Any]) -> Select[UserRow]:
     return stmt
 
 
-@bp.get("/users")
 def list_directory_users() -> Response:
     """A seat is held exactly by an active user (spec, "Words"), so seat state is read from
     `active` and needs no join.

@@ -1,12 +1,11 @@
 """The admin API's OpenAPI document, generated from the code at request time.
 
-How to document a new admin route (any module that attaches views to the admin blueprint):
+How to document a new admin route (a view in the table of app/admin/routes.py):
 1. Put its marshmallow schemas in app/admin/schemas.py (class names end in `Schema` and are
    unique; the component is the class name without `Schema`). Use them in the view, too, so
    the document describes what the code does.
 2. End the view's docstring with YAML after a `---` line, keyed by the lower-case HTTP method:
 
-       @bp.get("/seats")
        def get_seats() -> Response:
            '''Why this view exists, in prose.
            ---
@@ -34,8 +33,9 @@ How to document a new admin route (any module that attaches views to the admin b
    not know), 413 to every operation with a request body (MAX_CONTENT_LENGTH). A limit that
    is a deployment setting is named in the field's metadata (schemas.MAXIMUM_SETTING) and
    read from the running app.
-3. Nothing to register: every endpoint of the admin blueprint is found through the app's
-   url_map. tests/api/test_admin_openapi.py fails for a route with no documented response.
+3. Nothing to list here: every endpoint of the admin blueprint (the rows of routes.py) is
+   found through the app's url_map. tests/api/test_admin_openapi.py fails for a route with no
+   documented response.
 
 The document itself is served without authentication, so that tools can fetch it before
 anyone has a token; it is registered on the app, outside the blueprint's auth hook.
@@ -161,8 +161,8 @@ def openapi_document() -> Response:
     return json_response(build_spec(current_app))
 
 
-@bp.record_once
-def _serve_outside_the_auth_hook(state: BlueprintSetupState) -> None:
+def serve_outside_the_auth_hook(state: BlueprintSetupState) -> None:
+    """Recorded on the blueprint by routes.py, so the document comes with the admin API."""
     state.app.add_url_rule(
         f"{state.url_prefix}/openapi.json", endpoint="admin_openapi", view_func=openapi_document
     )

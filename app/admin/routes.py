@@ -1,12 +1,35 @@
-"""Imports every admin route module so their views are attached to the blueprint."""
-from app.admin import (
-    alerts_api,  # noqa: F401
-    audit_api,  # noqa: F401
-    directory_api,  # noqa: F401
-    openapi,  # noqa: F401
-    seats_api,  # noqa: F401
-    tokens_api,  # noqa: F401
-)
+"""Every admin API route in one table, on one blueprint: the token check, the URL check and
+the problem documents come with the blueprint (blueprint.py). The endpoint is the view's name,
+which is also its OpenAPI operationId (openapi.py). The OpenAPI document itself is served
+outside the blueprint, without a token, so it is registered on the app."""
+from __future__ import annotations
+
+from flask.typing import RouteCallable
+
+from app.admin import alerts_api, audit_api, directory_api, openapi, seats_api, tokens_api
 from app.admin.blueprint import bp
+
+ROUTES: list[tuple[str, list[str], str, RouteCallable]] = [
+    # (rule, methods, endpoint, view)
+    ("/seats", ["GET"], "get_seats", seats_api.get_seats),
+    ("/seats", ["PUT"], "put_seats", seats_api.put_seats),
+    ("/seats/quotes", ["POST"], "create_quote", seats_api.create_quote),
+    ("/seats/purchases", ["POST"], "create_purchase", seats_api.create_purchase),
+    ("/seats/reassignments", ["POST"], "reassign", seats_api.reassign),
+    ("/invoices", ["GET"], "list_invoices", seats_api.list_invoices),
+    ("/invoices/<number>", ["GET"], "get_invoice", seats_api.get_invoice),
+    ("/renewal", ["GET"], "get_renewal", seats_api.get_renewal),
+    ("/scim-tokens", ["POST"], "create_scim_token", tokens_api.create_scim_token),
+    ("/scim-tokens", ["GET"], "list_scim_tokens", tokens_api.list_scim_tokens),
+    ("/scim-tokens/<token_id>", ["DELETE"], "revoke_scim_token", tokens_api.revoke_scim_token),
+    ("/users", ["GET"], "list_directory_users", directory_api.list_directory_users),
+    ("/audit", ["GET"], "list_audit_events", audit_api.list_audit_events),
+    ("/alerts", ["GET"], "get_alerts", alerts_api.get_alerts),
+    ("/alerts", ["PUT"], "put_alerts", alerts_api.put_alerts),
+]
+
+for rule, methods, endpoint, view in ROUTES:
+    bp.add_url_rule(rule, endpoint, view, methods=methods)
+bp.record_once(openapi.serve_outside_the_auth_hook)
 
 __all__ = ["bp"]

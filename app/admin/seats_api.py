@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, g, render_template, request
 
 from app import purchases, read_models
-from app.admin.blueprint import bp, json_body, json_response
+from app.admin.blueprint import json_body, json_response
 from app.admin.problems import Problem, from_domain
 from app.admin.schemas import (
     AddSeatsSchema,
@@ -31,7 +31,6 @@ from seats.errors import SeatsError
 from seats.models import Quote, SeatPool
 
 
-@bp.get("/seats")
 def get_seats() -> Response:
     """The seats card: counts, term and contract in one read.
     ---
@@ -50,7 +49,6 @@ def get_seats() -> Response:
     return json_response(SeatsSchema().dump(card))
 
 
-@bp.put("/seats")
 @require_role(OWNER)
 def put_seats() -> Response:
     """Seats are bought through quotes, never set; a lower total is refused outright.
@@ -82,7 +80,6 @@ def _preview(add_seats: int) -> dict[str, Any]:
         return QuoteSchema().dump(quote)
 
 
-@bp.post("/seats/quotes")
 @require_role(*MANAGERS)
 def create_quote() -> Response:
     """A priced preview: nothing is bought until a primary owner confirms it.
@@ -148,7 +145,6 @@ def _stored_response(outcome: purchases.Outcome) -> Response:
     return response
 
 
-@bp.post("/seats/purchases")
 @require_role(OWNER)
 def create_purchase() -> Response:
     """Confirms a quote. The Idempotency-Key makes a retried or double-clicked request buy
@@ -194,7 +190,6 @@ def create_purchase() -> Response:
     return _stored_response(purchases.buy_once(buyer, key, quote_id, fingerprint, _Answers()))
 
 
-@bp.get("/invoices")
 def list_invoices() -> Response:
     """Newest first.
     ---
@@ -217,7 +212,6 @@ def list_invoices() -> Response:
         return json_response(InvoiceListSchema().dump({"invoices": found}))
 
 
-@bp.get("/invoices/<number>")
 def get_invoice(number: str) -> Response | str:
     """`INV-000001` as JSON, `INV-000001.html` as a printable page.
     ---
@@ -250,7 +244,6 @@ def get_invoice(number: str) -> Response | str:
     return json_response(document)
 
 
-@bp.get("/renewal")
 def get_renewal() -> Response:
     """What the next renewal would buy and cost if the term ended today.
     ---
@@ -269,7 +262,6 @@ def get_renewal() -> Response:
     return json_response(RenewalSchema().dump(renewal))
 
 
-@bp.post("/seats/reassignments")
 @require_role(*MANAGERS)
 def reassign() -> Response:
     """Moves a seat from an active user to an inactive one; works on a full pool.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Response, g
 
-from app.admin.blueprint import bp, json_body, json_response
+from app.admin.blueprint import json_body, json_response
 from app.admin.problems import Problem
 from app.admin.schemas import (
     TokenCreatedSchema,
@@ -17,7 +17,6 @@ from seats import credentials
 from seats.clock import utcnow
 
 
-@bp.post("/scim-tokens")
 @require_role(*MANAGERS)
 def create_scim_token() -> Response:
     """Only the secret's hash is kept, so the secret is in this response and nowhere else.
@@ -52,7 +51,6 @@ def create_scim_token() -> Response:
     return response
 
 
-@bp.get("/scim-tokens")
 def list_scim_tokens() -> Response:
     """Revoked tokens stay listed, so admins can see what was cut off and when.
     ---
@@ -71,7 +69,6 @@ def list_scim_tokens() -> Response:
     return json_response(TokenListSchema().dump({"tokens": tokens}))
 
 
-@bp.delete("/scim-tokens/<token_id>")
 @require_role(*MANAGERS)
 def revoke_scim_token(token_id: str) -> Response:
     """Takes effect on the next SCIM request: every request looks its token up afresh.

@@ -6,7 +6,6 @@ import re
 from flask import abort, g, render_template, request
 from sqlalchemy import Select, select
 
-from app.console.blueprint import bp
 from app.context import current_db
 from seats.models import AuditEvent
 
@@ -37,7 +36,6 @@ def _before(raw: str) -> int | None:
     return int(raw)
 
 
-@bp.get("/audit")
 def audit() -> str:
     action = request.args.get("action", "")[:64]
     before = _before(request.args.get("before", ""))

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from app import read_models
 from app.console import purchase, usage
-from app.console.blueprint import bp, can
+from app.console.blueprint import can
 from app.console.forms import SeatsForm, UpgradeForm, refuse, submitted
 from app.context import current_db, current_settings
 from app.documents import InvoiceSchema
@@ -37,7 +37,6 @@ def _billing_page(form: SeatsForm | None, status: int = 200) -> tuple[str, int]:
                            alert=alert), status
 
 
-@bp.get("/billing")
 def billing() -> tuple[str, int]:
     """`?edit=seats` is where the pencil leads: the seat count as a field (owners only)."""
     editing = request.args.get("edit") == "seats" and can(OWNER)
@@ -70,7 +69,6 @@ def _quote_for_total(requested_total: int) -> str:
         return commerce.preview_top_up(session, g.org_id, add_seats, actor=g.actor, now=now).id
 
 
-@bp.post("/billing/seats")
 @require_role(OWNER)
 def price_seats() -> Response | tuple[str, int]:
     form = SeatsForm()
@@ -84,7 +82,6 @@ def price_seats() -> Response | tuple[str, int]:
     return _billing_page(form, 400)
 
 
-@bp.get("/billing/quotes/<quote_id>")
 @require_role(OWNER)
 def review(quote_id: str) -> str:
     """Every rendering embeds a fresh idempotency key: the key stands for this one click of
@@ -98,7 +95,6 @@ def review(quote_id: str) -> str:
     return render_template("console/review.html", quote=quote, form=form, usable=usable)
 
 
-@bp.post("/billing/seats/upgrade")
 @require_role(OWNER)
 def upgrade() -> Response:
     """POST/redirect/GET: the outcome page is keyed by the idempotency key, so a reload
@@ -117,7 +113,6 @@ def upgrade() -> Response:
     return redirect(url_for("console.purchase_outcome", key=key), 303)
 
 
-@bp.get("/billing/purchases/<key>")
 def purchase_outcome(key: str) -> str:
     found = purchase.outcome(current_db(), g.org_id, key) if purchase.KEY_PATTERN.match(key) else None
     if found is None:
@@ -125,7 +120,6 @@ def purchase_outcome(key: str) -> str:
     return render_template("console/purchase.html", outcome=found)
 
 
-@bp.get("/billing/invoices/<number>")
 def invoice(number: str) -> str:
     """The admin API's printable invoice page, with the same template."""
     with current_db().transaction(write=False) as session:

@@ -1,6 +1,6 @@
 """The console blueprint and what every console request goes through: CSRF on each POST,
 the signed-in admin (or a redirect to sign-in), server-side role checks, HTML errors and
-security headers. Route modules attach their views to `bp`."""
+security headers. routes.py registers the views on `bp`."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,12 +1,37 @@
-"""Imports every console view module so their views are attached to the blueprint."""
-from app.console import (
-    audit,  # noqa: F401
-    billing,  # noqa: F401
-    signin,  # noqa: F401
-    tokens,  # noqa: F401
-    usage,  # noqa: F401
-    users,  # noqa: F401
-)
+"""Every console page in one table, on one blueprint: CSRF, the session, the URL check, HTML
+errors and security headers come with the blueprint (blueprint.py). Endpoints are the names
+templates and redirects pass to url_for (`console.<endpoint>`); sign-in and sign-out are
+public (blueprint.PUBLIC_ENDPOINTS)."""
+from __future__ import annotations
+
+from flask.typing import RouteCallable
+
+from app.console import audit, billing, signin, tokens, usage, users
 from app.console.blueprint import bp
+
+ROUTES: list[tuple[str, list[str], str, RouteCallable]] = [
+    # (rule, methods, endpoint, view)
+    ("/", ["GET"], "home", signin.home),
+    ("/login", ["GET", "POST"], "login", signin.login),
+    ("/login/link", ["GET", "POST"], "link", signin.link),
+    ("/logout", ["POST"], "logout", signin.logout),
+    ("/billing", ["GET"], "billing", billing.billing),
+    ("/billing/seats", ["POST"], "price_seats", billing.price_seats),
+    ("/billing/quotes/<quote_id>", ["GET"], "review", billing.review),
+    ("/billing/seats/upgrade", ["POST"], "upgrade", billing.upgrade),
+    ("/billing/purchases/<key>", ["GET"], "purchase_outcome", billing.purchase_outcome),
+    ("/billing/invoices/<number>", ["GET"], "invoice", billing.invoice),
+    ("/usage", ["GET"], "usage", usage.usage),
+    ("/users", ["GET"], "users", users.users),
+    ("/users/<user_id>/reassign", ["GET"], "reassign", users.reassign),
+    ("/users/<user_id>/reassign", ["POST"], "confirm_reassign", users.confirm_reassign),
+    ("/tokens", ["GET"], "tokens", tokens.tokens),
+    ("/tokens", ["POST"], "create_token", tokens.create_token),
+    ("/tokens/<token_id>/revoke", ["POST"], "revoke_token", tokens.revoke_token),
+    ("/audit", ["GET"], "audit", audit.audit),
+]
+
+for rule, methods, endpoint, view in ROUTES:
+    bp.add_url_rule(rule, endpoint, view, methods=methods)
 
 __all__ = ["bp"]

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from app.console import identity, links
-from app.console.blueprint import bp
 from app.console.forms import LinkSignInForm, TokenSignInForm, refuse, submitted
 from app.context import current_db, current_settings
 from app.roles import ROLES
@@ -46,7 +45,6 @@ def _token_claims(token: str) -> dict[str, Any]:
     return claims
 
 
-@bp.route("/login", methods=["GET", "POST"])
 def login() -> Response | tuple[str, int] | str:
     form = TokenSignInForm()
     if form.validate_on_submit():
@@ -65,7 +63,6 @@ def _org_id(session: Session, claims: dict[str, Any]) -> str:
     return orgs.org_by_slug(session, str(claims["org"])).id
 
 
-@bp.route("/login/link", methods=["GET", "POST"])
 def link() -> Response | tuple[str, int]:
     form = LinkSignInForm(token=request.args.get("token", ""))
     try:
@@ -82,12 +79,10 @@ def link() -> Response | tuple[str, int]:
     return render_template("console/link.html", claims=claims, form=form), 200
 
 
-@bp.post("/logout")
 def logout() -> Response:
     identity.sign_out()
     return redirect(url_for("console.login"), 303)
 
 
-@bp.get("/")
 def home() -> Response:
     return redirect(url_for(HOME))

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from app.console.blueprint import bp
 from app.console.forms import NewTokenForm, submitted
 from app.context import current_db, current_settings
 from app.roles import MANAGERS, require_role
@@ -22,12 +21,10 @@ def _tokens_page(form: NewTokenForm, status: int = 200, created: tuple[str, str]
                            scim_base_url=current_settings().scim_base_url), status
 
 
-@bp.get("/tokens")
 def tokens() -> tuple[str, int]:
     return _tokens_page(NewTokenForm())
 
 
-@bp.post("/tokens")
 @require_role(*MANAGERS)
 def create_token() -> tuple[str, int]:
     form = NewTokenForm()
@@ -39,7 +36,6 @@ def create_token() -> tuple[str, int]:
     return _tokens_page(NewTokenForm(formdata=None), 201, created=(name, secret))
 
 
-@bp.post("/tokens/<token_id>/revoke")
 @require_role(*MANAGERS)
 def revoke_token(token_id: str) -> Response:
     with current_db().transaction() as session:

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.console import chart
-from app.console.blueprint import bp
 from app.context import current_db
 from seats import events, seating
 from seats.clock import utcnow
@@ -78,7 +77,6 @@ def _samples(session: Session, org_id: str, start: date, today: date) -> list[ch
                                start, today)
 
 
-@bp.get("/usage")
 def usage() -> str:
     now = utcnow()
     with current_db().transaction(write=False) as session:

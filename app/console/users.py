@@ -8,7 +8,6 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import Select, select
 from werkzeug.wrappers import Response
 
-from app.console.blueprint import bp
 from app.console.forms import ReassignForm, submitted
 from app.context import current_db
 from app.roles import MANAGERS, require_role
@@ -44,7 +43,6 @@ def _users(org_id: str, *, seat: str, search: str) -> Select[UserRow]:
     return stmt
 
 
-@bp.get("/users")
 def users() -> str:
     seat = request.args.get("seat", "")
     search = request.args.get("q", "").strip()[:255]
@@ -56,7 +54,6 @@ def users() -> str:
                            search=search, page=page, more=len(rows) > PAGE_SIZE)
 
 
-@bp.get("/users/<user_id>/reassign")
 @require_role(*MANAGERS)
 def reassign(user_id: str) -> str:
     """Step 1 lists inactive users to choose from; step 2 (`?to=`) asks for confirmation."""
@@ -72,7 +69,6 @@ def reassign(user_id: str) -> str:
                            candidates=candidates, search=search, form=form)
 
 
-@bp.post("/users/<user_id>/reassign")
 @require_role(*MANAGERS)
 def confirm_reassign(user_id: str) -> Response:
     form = ReassignForm()
