@@ -1,14 +1,20 @@
-"""What the admin API and the console both show about an org's seats, read once here: the
-admin API serialises these, the console renders them, so the two cannot drift apart."""
+"""What the admin API and the console both show about an org, read once here: its seats, its
+users and its audit log. The admin API serialises these, the console renders them, so the two
+cannot drift apart; each front end keeps only its own way of paging (its query parameters)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Generic, Protocol, TypeVar
 
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session
 
-from seats.models import Contract, SeatPool
+from scim.tables import UserRow
+from seats.models import AuditEvent, Contract, SeatPool
 from seats.terms import term_end
+
+Row = TypeVar("Row")
 
 
 @dataclass(frozen=True)
@@ -56,3 +62,117 @@ def seat_card(session: Session, org_id: str) -> SeatCard:
         unit_price_minor=contract.unit_price_minor, proration=contract.proration,
         auto_renew=contract.auto_renew, minimum_seats=contract.minimum_seats, renewal=renewal,
     )
+
+
+@dataclass(frozen=True)
+class Page(Generic[Row]):
+    """One page of rows, and whether another follows (read as one row more than the page)."""
+
+    rows: list[Row]
+    more: bool
+
+
+class Paging(Protocol[Row]):
+    """A front end's way through a list: its order, where it resumes, and its page size."""
+
+    @property
+    def size(self) -> int: ...
+
+    def arrange(self, stmt: Select[Row]) -> Select[Row]: ...
+
+
+def _page(session: Session, stmt: Select[Row], paging: Paging[Row]) -> Page[Row]:
+    rows = list(session.scalars(paging.arrange(stmt).limit(paging.size + 1)))
+    return Page(rows[: paging.size], len(rows) > paging.size)
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a page sorted by (created_at, id) ended: the sort key of its last row."""
+
+    created_at: datetime
+    id: str
+
+    @classmethod
+    def of(cls, user: UserRow) -> Position:
+        return cls(user.created_at, user.id)
+
+
+@dataclass(frozen=True)
+class UsersByCreation:
+    """Keyset order (created_at, id) walks the (org_id, created_at, id) index, so page 1000
+    costs what page 1 does and users created meanwhile are neither skipped nor repeated."""
+
+    after: Position | None
+    size: int
+
+    def arrange(self, stmt: Select[UserRow]) -> Select[UserRow]:
+        stmt = stmt.order_by(UserRow.created_at, UserRow.id)
+        if self.after is None:
+            return stmt
+        return stmt.where(
+            tuple_(UserRow.created_at, UserRow.id) > (self.after.created_at, self.after.id))
+
+
+@dataclass(frozen=True)
+class UsersByName:
+    """Numbered pages in user name order, for people to scan; the lower-cased user name is
+    unique per org, so the order is total."""
+
+    number: int
+    size: int
+
+    def arrange(self, stmt: Select[UserRow]) -> Select[UserRow]:
+        return stmt.order_by(UserRow.user_name_norm).offset((self.number - 1) * self.size)
+
+
+def user_page(session: Session, org_id: str, paging: Paging[UserRow], *,
+              holds_seat: bool | None = None, name_contains: str = "") -> Page[UserRow]:
+    """A seat is held exactly by an active user (spec, "Words"), so seat state is read from
+    `active` and needs no join. The search matches the lower-cased user name the directory
+    keeps for its case-insensitive uniqueness."""
+    stmt = select(UserRow).where(UserRow.org_id == org_id)
+    if holds_seat is not None:
+        stmt = stmt.where(UserRow.active.is_(holds_seat))
+    if name_contains:
+        stmt = stmt.where(UserRow.user_name_norm.contains(name_contains.lower(), autoescape=True))
+    return _page(session, stmt, paging)
+
+
+@dataclass(frozen=True)
+class AuditOldestFirst:
+    """Entries with an id greater than `after`: ids are unique and increasing, so `after` is
+    an exact resume point where timestamps could tie, and a client can tail the log."""
+
+    after: int
+    size: int
+
+    def arrange(self, stmt: Select[AuditEvent]) -> Select[AuditEvent]:
+        return stmt.where(AuditEvent.id > self.after).order_by(AuditEvent.id)
+
+
+@dataclass(frozen=True)
+class AuditNewestFirst:
+    """Entries with an id less than `before` (all of them without it), newest first: entries
+    written meanwhile neither shift nor repeat a page."""
+
+    before: int | None
+    size: int
+
+    def arrange(self, stmt: Select[AuditEvent]) -> Select[AuditEvent]:
+        stmt = stmt.order_by(AuditEvent.id.desc())
+        return stmt if self.before is None else stmt.where(AuditEvent.id < self.before)
+
+
+MAX_AUDIT_ID = 2_147_483_647
+"""The largest value of an Integer column (audit_events.id): PostgreSQL refuses a bigger one,
+so each front end refuses it as input before it reaches a query."""
+
+
+def audit_page(session: Session, org_id: str, paging: Paging[AuditEvent], *,
+               action: str = "") -> Page[AuditEvent]:
+    """Paged by id, which walks the (org_id, id) index: cost does not grow with the log."""
+    stmt = select(AuditEvent).where(AuditEvent.org_id == org_id)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    return _page(session, stmt, paging)

@@ -8,7 +8,6 @@ import base64
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +15,7 @@ from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, valid
 
 from app.admin.problems import Problem
 from app.documents import InvoiceSchema, TermSchema, UtcTimestamp
+from app.read_models import MAX_AUDIT_ID, Position
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -37,14 +37,6 @@ def load(schema: Schema, data: Mapping[str, Any], code: str) -> dict[str, Any]:
 
 def _sentence(messages: Any) -> str:
     return " ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
-
-
-@dataclass(frozen=True)
-class Position:
-    """Where a page sorted by (created_at, id) ended: the sort key of its last row."""
-
-    created_at: datetime
-    id: str
 
 
 CURSOR_PATTERN = "^[A-Za-z0-9_-]+$"
@@ -158,10 +150,6 @@ class UserPageSchema(Schema):
     next_cursor = Cursor(allow_none=True, metadata={"description": "Null on the last page."})
 
 
-MAX_ID = 2_147_483_647
-"""The largest value of an Integer column (audit_events.id): PostgreSQL refuses a bigger one."""
-
-
 class DigitsInteger(fields.Integer):
     """A non-negative integer written in ASCII digits only: int() also reads "٣", "1_000"
     and " 7 ", which no client means."""
@@ -174,7 +162,7 @@ class DigitsInteger(fields.Integer):
 
 
 class AuditQuerySchema(PageQuerySchema):
-    after = DigitsInteger(load_default=0, validate=validate.Range(min=0, max=MAX_ID),
+    after = DigitsInteger(load_default=0, validate=validate.Range(min=0, max=MAX_AUDIT_ID),
                            metadata={"description": "Only entries with a greater id."})
     action = fields.String(validate=validate.Length(min=1, max=64),
                            metadata={"example": "seat.refused"})

@@ -4,25 +4,13 @@ from __future__ import annotations
 import re
 
 from flask import abort, g, render_template, request
-from sqlalchemy import Select, select
+from sqlalchemy import select
 
 from app.context import current_db
+from app.read_models import MAX_AUDIT_ID, AuditNewestFirst, audit_page
 from seats.models import AuditEvent
 
 PAGE_SIZE = 50
-MAX_ID = 2_147_483_647  # audit_events.id is an Integer column
-
-
-def _entries(org_id: str, action: str, before: int | None) -> Select[AuditEvent]:
-    """Paged by id, the log's exact order: `before` resumes where the last page ended, and
-    entries written meanwhile neither shift nor repeat a page."""
-    stmt = (select(AuditEvent).where(AuditEvent.org_id == org_id)
-            .order_by(AuditEvent.id.desc()).limit(PAGE_SIZE + 1))
-    if action:
-        stmt = stmt.where(AuditEvent.action == action)
-    if before is not None:
-        stmt = stmt.where(AuditEvent.id < before)
-    return stmt
 
 
 def _before(raw: str) -> int | None:
@@ -31,7 +19,7 @@ def _before(raw: str) -> int | None:
     integer), never a 500."""
     if not raw:
         return None
-    if not re.fullmatch(r"[0-9]{1,18}", raw) or int(raw) > MAX_ID:
+    if not re.fullmatch(r"[0-9]{1,18}", raw) or int(raw) > MAX_AUDIT_ID:
         abort(400, "`before` must be an audit entry id, a whole number.")
     return int(raw)
 
@@ -40,11 +28,10 @@ def audit() -> str:
     action = request.args.get("action", "")[:64]
     before = _before(request.args.get("before", ""))
     with current_db().transaction(write=False) as session:
-        rows = list(session.scalars(_entries(g.org_id, action, before)))
+        page = audit_page(session, g.org_id, AuditNewestFirst(before, PAGE_SIZE), action=action)
         actions = list(session.scalars(
             select(AuditEvent.action).where(AuditEvent.org_id == g.org_id)
             .distinct().order_by(AuditEvent.action)))
-    entries = rows[:PAGE_SIZE]
-    older = entries[-1].id if len(rows) > PAGE_SIZE else None
-    return render_template("console/audit.html", entries=entries, actions=actions,
+    older = page.rows[-1].id if page.more else None
+    return render_template("console/audit.html", entries=page.rows, actions=actions,
                            action=action, older=older, first_page=before is None)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import Select, select
 from werkzeug.wrappers import Response
 
 from app.console.forms import ReassignForm, submitted
 from app.context import current_db
+from app.read_models import UsersByName, user_page
 from app.roles import MANAGERS, require_role
-from scim.tables import UserRow
 from scim.users import WriteContext, get_user, reassign_seat
 from seats.clock import utcnow
 from seats.errors import ReassignmentRefused
@@ -32,26 +31,15 @@ def _page_number() -> int:
     return int(raw)
 
 
-def _users(org_id: str, *, seat: str, search: str) -> Select[UserRow]:
-    """Ordered by user name for people to scan; the search matches the lower-cased user
-    name the directory keeps for its case-insensitive uniqueness."""
-    stmt = select(UserRow).where(UserRow.org_id == org_id).order_by(UserRow.user_name_norm)
-    if seat in SEAT_STATES:
-        stmt = stmt.where(UserRow.active.is_(SEAT_STATES[seat]))
-    if search:
-        stmt = stmt.where(UserRow.user_name_norm.contains(search.lower(), autoescape=True))
-    return stmt
-
-
 def users() -> str:
     seat = request.args.get("seat", "")
     search = request.args.get("q", "").strip()[:255]
-    page = _page_number()
-    query = _users(g.org_id, seat=seat, search=search)
+    page_number = _page_number()
     with current_db().transaction(write=False) as session:
-        rows = list(session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
-    return render_template("console/users.html", users=rows[:PAGE_SIZE], seat=seat,
-                           search=search, page=page, more=len(rows) > PAGE_SIZE)
+        page = user_page(session, g.org_id, UsersByName(page_number, PAGE_SIZE),
+                         holds_seat=SEAT_STATES.get(seat), name_contains=search)
+    return render_template("console/users.html", users=page.rows, seat=seat,
+                           search=search, page=page_number, more=page.more)
 
 
 @require_role(*MANAGERS)
@@ -62,8 +50,9 @@ def reassign(user_id: str) -> str:
     with current_db().transaction(write=False) as session:
         source = get_user(session, g.org_id, user_id)
         target = get_user(session, g.org_id, target_id) if target_id else None
-        candidates = [] if target else list(session.scalars(
-            _users(g.org_id, seat="none", search=search).limit(PAGE_SIZE)))
+        candidates = [] if target else user_page(
+            session, g.org_id, UsersByName(1, PAGE_SIZE), holds_seat=False, name_contains=search,
+        ).rows
     form = ReassignForm(to_user_id=target.id) if target else None
     return render_template("console/reassign.html", source=source, target=target,
                            candidates=candidates, search=search, form=form)

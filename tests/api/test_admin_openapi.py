@@ -12,8 +12,9 @@ from flask import Flask
 
 from app.admin.blueprint import bp
 from app.admin.openapi import BEARER_AUTH
-from app.admin.schemas import CURSOR_PATTERN, MAX_CURSOR_CHARS, MAX_ID, MAX_LIMIT
+from app.admin.schemas import CURSOR_PATTERN, MAX_CURSOR_CHARS, MAX_LIMIT
 from app.factory import create_app
+from app.read_models import MAX_AUDIT_ID
 from app.settings import Settings
 from seats import idempotency
 from tests.support import Admin, assert_problem
@@ -149,7 +150,7 @@ def test_audit_and_users_parameters_carry_their_bounds(document: dict[str, Any])
         assert (limit["type"], limit["minimum"], limit["maximum"]) == ("integer", 1, MAX_LIMIT)
     assert _parameter(document, "/users", "get", "seat")["schema"]["enum"] == ["held", "free"]
     after = _parameter(document, "/audit", "get", "after")["schema"]
-    assert (after["type"], after["minimum"], after["maximum"]) == ("integer", 0, MAX_ID)
+    assert (after["type"], after["minimum"], after["maximum"]) == ("integer", 0, MAX_AUDIT_ID)
     action = _parameter(document, "/audit", "get", "action")["schema"]
     assert (action["minLength"], action["maxLength"]) == (1, 64)
 
