@@ -1,11 +1,10 @@
 """The org's audit log, newest first, a page at a time, filtered by event type."""
 from __future__ import annotations
 
-import re
-
-from flask import abort, g, render_template, request
+from flask import g, render_template, request
 from sqlalchemy import select
 
+from app.console.forms import number_arg
 from app.context import current_db
 from app.read_models import MAX_AUDIT_ID, AuditNewestFirst, audit_page
 from seats.models import AuditEvent
@@ -13,20 +12,10 @@ from seats.models import AuditEvent
 PAGE_SIZE = 50
 
 
-def _before(raw: str) -> int | None:
-    """Absent or empty is the first page; anything but ASCII digits within the id column's
-    range is a 400 page (`'²'.isdigit()` is true, and PostgreSQL refuses an out-of-range
-    integer), never a 500."""
-    if not raw:
-        return None
-    if not re.fullmatch(r"[0-9]{1,18}", raw) or int(raw) > MAX_AUDIT_ID:
-        abort(400, "`before` must be an audit entry id, a whole number.")
-    return int(raw)
-
-
 def audit() -> str:
     action = request.args.get("action", "")[:64]
-    before = _before(request.args.get("before", ""))
+    before = number_arg("before", minimum=0, maximum=MAX_AUDIT_ID,
+                        message="`before` must be an audit entry id, a whole number.")
     with current_db().transaction(write=False) as session:
         page = audit_page(session, g.org_id, AuditNewestFirst(before, PAGE_SIZE), action=action)
         actions = list(session.scalars(

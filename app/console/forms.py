@@ -2,8 +2,10 @@
 (`blueprint._guard`), forms with fields or without, so these forms do not check it again."""
 from __future__ import annotations
 
+import re
 from typing import TypeVar
 
+from flask import abort, request
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, IntegerField, PasswordField, StringField
 from wtforms.validators import InputRequired, Length, Regexp
@@ -55,3 +57,15 @@ def refuse(field: Field, message: str) -> None:
     would be. WTForms' stubs declare `errors` a read-only Sequence, so it is replaced, not
     appended to."""
     field.errors = [*field.errors, message]
+
+
+def number_arg(name: str, *, minimum: int, maximum: int, message: str) -> int | None:
+    """A whole number from the query string, None when absent or empty. ASCII digits only
+    (`'²'.isdigit()` is true, yet int() refuses it) within the bounds, which keep it inside
+    PostgreSQL's integer: anything else is a 400 page, never a 500."""
+    raw = request.args.get(name, "")
+    if not raw:
+        return None
+    if not re.fullmatch(r"[0-9]{1,18}", raw) or not minimum <= int(raw) <= maximum:
+        abort(400, message)
+    return int(raw)

@@ -2,12 +2,10 @@
 inactive one (scim.users.reassign_seat, the admin API's use case) after a confirmation."""
 from __future__ import annotations
 
-import re
-
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from app.console.forms import ReassignForm, submitted
+from app.console.forms import ReassignForm, number_arg, submitted
 from app.context import current_db
 from app.read_models import UsersByName, user_page
 from app.roles import MANAGERS, require_role
@@ -22,19 +20,11 @@ SEAT_STATES = {"held": True, "none": False}
 """A seat is held exactly by an active user (spec, "Words")."""
 
 
-def _page_number() -> int:
-    """ASCII digits only (`'²'.isdigit()` is true, yet int() refuses it), and bounded: an
-    unusable page number is a 400 page, never a 500."""
-    raw = request.args.get("page", "") or "1"
-    if not re.fullmatch(r"[0-9]{1,18}", raw) or not 1 <= int(raw) <= MAX_PAGE:
-        abort(400, f"The page number must be a whole number from 1 to {MAX_PAGE}.")
-    return int(raw)
-
-
 def users() -> str:
     seat = request.args.get("seat", "")
     search = request.args.get("q", "").strip()[:255]
-    page_number = _page_number()
+    page_number = number_arg("page", minimum=1, maximum=MAX_PAGE, message=(
+        f"The page number must be a whole number from 1 to {MAX_PAGE}.")) or 1
     with current_db().transaction(write=False) as session:
         page = user_page(session, g.org_id, UsersByName(page_number, PAGE_SIZE),
                          holds_seat=SEAT_STATES.get(seat), name_contains=search)
