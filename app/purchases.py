@@ -2,14 +2,16 @@
 console alike: the key is claimed in a short transaction of its own; the purchase and its
 stored outcome commit together; a refusal is stored after the refused transaction rolled
 back, with a fresh quote when the old one became unusable, in one more transaction; anything
-unexpected frees the key so the client may retry. Each front end says in `Answers` what it
-stores, so this module knows neither."""
+unexpected frees the key so the client may retry. A purchase is stored as the purchase
+document both front ends show (app.documents); each says in `Answers` how it words a refusal,
+so this module knows neither."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
 
 from app.db import Database
+from app.documents import PurchaseSchema
 from seats import commerce, idempotency
 from seats.clock import utcnow
 from seats.errors import QuoteUnusable, SeatsError
@@ -17,12 +19,10 @@ from seats.models import Quote
 
 
 class Answers(Protocol):
-    """How a front end records an outcome, for a replay to return exactly that."""
+    """How a front end records a refusal, for a replay to return exactly that."""
 
     offers_fresh_quote: bool
     """Whether a refusal of an unusable quote comes with a fresh quote for the same seats."""
-
-    def bought(self, purchase: commerce.Purchase) -> idempotency.StoredResponse: ...
 
     def refused(self, refusal: SeatsError,
                 fresh_quote: Quote | None) -> idempotency.StoredResponse: ...
@@ -58,7 +58,7 @@ def _confirm(buyer: Buyer, key: str, quote_id: str,
         with buyer.database.transaction() as session:
             purchase = commerce.confirm_top_up(session, buyer.org_id, quote_id,
                                                actor=buyer.actor, now=utcnow())
-            stored = answers.bought(purchase)
+            stored = idempotency.StoredResponse(201, PurchaseSchema().dump(purchase))
             idempotency.finish(session, buyer.org_id, key, stored, utcnow())
         return stored
     except SeatsError as exc:

@@ -22,7 +22,7 @@ from app.admin.schemas import (
     load,
 )
 from app.context import current_db, current_settings
-from app.documents import InvoiceSchema, PurchaseSchema
+from app.documents import InvoiceSchema
 from app.roles import MANAGERS, OWNER, require_role
 from scim import users
 from seats import commerce, idempotency, invoices, seating
@@ -120,13 +120,10 @@ def _idempotency_key() -> str:
 
 
 class _Answers:
-    """A purchase as PurchaseSchema, a refusal as a problem document; an unusable quote's
-    refusal carries a fresh quote (`fresh_quote`) for the client to confirm instead."""
+    """A refusal as a problem document; an unusable quote's refusal carries a fresh quote
+    (`fresh_quote`) for the client to confirm instead."""
 
     offers_fresh_quote = True
-
-    def bought(self, purchase: commerce.Purchase) -> idempotency.StoredResponse:
-        return idempotency.StoredResponse(201, PurchaseSchema().dump(purchase))
 
     def refused(self, refusal: SeatsError,
                 fresh_quote: Quote | None) -> idempotency.StoredResponse:

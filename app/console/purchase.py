@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.db import Database
-from app.documents import PurchaseSchema
 from app.purchases import Buyer, buy_once
-from seats import commerce, idempotency
+from seats import idempotency
 from seats.errors import QuoteUnusable, SeatsError
 from seats.models import IdempotencyKey, Quote
 
@@ -31,9 +30,6 @@ class _Answers:
     """The Review page prices a fresh quote itself when asked again, so a refusal needs none."""
 
     offers_fresh_quote = False
-
-    def bought(self, purchase: commerce.Purchase) -> idempotency.StoredResponse:
-        return idempotency.StoredResponse(201, PurchaseSchema().dump(purchase))
 
     def refused(self, refusal: SeatsError,
                 fresh_quote: Quote | None) -> idempotency.StoredResponse:
