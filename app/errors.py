@@ -1,12 +1,19 @@
 """How failures read over HTTP. Under /scim/v2 every error is a SCIM error document; a 500
-never shows internals. A seat refusal is audited in its own transaction after the refused
-one rolled back (app.scim_api.refusals), so it leaves a trace and nothing else."""
+never shows internals. A seat refusal is audited in its own transaction
+after the refused one rolled back (app.scim_api.refusals), so it leaves a trace and nothing
+else."""
 from __future__ import annotations
 
 import logging
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    ServiceUnavailable,
+    TooManyRequests,
+)
 
 from app.admin.problems import Problem, problem_response
 from app.scim_api.paths import PREFIX
@@ -25,14 +32,19 @@ def _seat_refusal(exc: SeatsError) -> Response:
 
 
 def _http_error(exc: HTTPException) -> Response | HTTPException:
-    """Routing errors (404, 405, ...) in the error format of the API the path belongs to."""
+    """Routing errors (404, 405, ...) and request limits (429) in the error format of the
+    API the path belongs to."""
     status = exc.code or 500
     if request.path.startswith(PREFIX):
-        return scim_error(ScimError(status, exc.description or exc.name))
-    if request.path.startswith(ADMIN_PREFIX):
+        response = scim_error(ScimError(status, exc.description or exc.name))
+    elif request.path.startswith(ADMIN_PREFIX):
         code = exc.name.upper().replace(" ", "_")
-        return problem_response(Problem(status, code, exc.description or exc.name))
-    return exc
+        response = problem_response(Problem(status, code, exc.description or exc.name))
+    else:
+        return exc  # werkzeug's own page carries the exception's headers
+    if isinstance(exc, (TooManyRequests, ServiceUnavailable)) and exc.retry_after is not None:
+        response.headers["Retry-After"] = str(exc.retry_after)  # RFC 9110 §10.2.3
+    return response
 
 
 def _routing_error(exc: HTTPException) -> Response | HTTPException:
