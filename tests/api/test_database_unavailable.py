@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from app.console.links import issue_link
 from app.errors import DATABASE_RETRY_AFTER_SECONDS
@@ -36,8 +37,8 @@ def client(unreachable: Flask) -> FlaskClient:
     return unreachable.test_client()
 
 
-def _retries(response: object) -> None:
-    assert response.headers["Retry-After"] == str(DATABASE_RETRY_AFTER_SECONDS)  # type: ignore[attr-defined]
+def _retries(response: TestResponse) -> None:
+    assert response.headers["Retry-After"] == str(DATABASE_RETRY_AFTER_SECONDS)
 
 
 def test_scim_reads_and_writes_get_a_scim_503(client: FlaskClient) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
+from werkzeug.test import TestResponse
 
 from app.factory import create_app
 from app.settings import Settings
@@ -40,8 +41,8 @@ def _scim(app: Flask, org: OrgRef) -> Scim:
     return Scim(client=app.test_client(), token=secret, org_id=org.id, org_slug=org.slug)
 
 
-def _assert_retry_after(response: object, window_seconds: int) -> None:
-    retry_after = int(response.headers["Retry-After"])  # type: ignore[attr-defined]
+def _assert_retry_after(response: TestResponse, window_seconds: int) -> None:
+    retry_after = int(response.headers["Retry-After"])
     assert 1 <= retry_after <= window_seconds
 
 
