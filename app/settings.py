@@ -153,8 +153,9 @@ def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
 def _retention_hours(env: Mapping[str, str]) -> int:
     hours = _integer(env, "SCIM_IDEMPOTENCY_RETENTION_HOURS", IDEMPOTENCY_RETENTION_HOURS)
     if hours < IDEMPOTENCY_RETENTION_HOURS:
-        raise SettingsError(f"SCIM_IDEMPOTENCY_RETENTION_HOURS must be at least "
-                            f"{IDEMPOTENCY_RETENTION_HOURS} (clients retry within a day), got {hours}")
+        raise SettingsError(
+            f"SCIM_IDEMPOTENCY_RETENTION_HOURS must be at least {IDEMPOTENCY_RETENTION_HOURS} "
+            f"(clients retry within a day), got {hours}")
     return hours
 
 
