@@ -6,7 +6,7 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,10 +22,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(database_url: str, workers: int = 2, log_path: Path | None = None) -> Iterator[str]:
-    """Yields the base URL (http://127.0.0.1:PORT) of a running server; stops it after."""
+def live_server(database_url: str, workers: int = 2, log_path: Path | None = None,
+                settings: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Yields the base URL (http://127.0.0.1:PORT) of a running server; stops it after.
+    `settings`: more SCIM_* variables for this server."""
     port = free_port()
-    env = {**os.environ, "SCIM_DATABASE_URL": database_url, "SCIM_BASE_URL": f"http://127.0.0.1:{port}"}
+    env = {**os.environ, **(settings or {}), "SCIM_DATABASE_URL": database_url,
+           "SCIM_BASE_URL": f"http://127.0.0.1:{port}"}
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL
     process = subprocess.Popen(
         [*scim_seats_command(), "serve", "--port", str(port), "--workers", str(workers)],
