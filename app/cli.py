@@ -178,7 +178,7 @@ def renew_due() -> None:
 @main.command("purge")
 @_one_line_errors
 def purge() -> None:
-    """Delete Idempotency-Keys older than SCIM_IDEMPOTENCY_RETENTION_HOURS (default 24; run
+    """Delete Idempotency-Keys unused for SCIM_IDEMPOTENCY_RETENTION_HOURS (default 24; run
     daily). A retry within the retention still replays its purchase; one after it buys anew."""
     hours = _settings().idempotency_retention_hours
     with _transaction() as session:

@@ -39,8 +39,8 @@ class ApiLimits:
 
 class RateLimiter:
     """A sliding-window counter per key: smooth at window edges (a fixed window lets twice
-    the limit through around a boundary) and two storage operations per hit, unlike the
-    moving window's list of every request."""
+    the limit through around a boundary) and two counters per key (this window's and the
+    last), where a moving window keeps a timestamp of every request."""
 
     def __init__(self, storage_uri: str) -> None:
         options: dict[str, float | str | bool] = {"wrap_exceptions": True}

@@ -32,14 +32,14 @@ _CHECKOUT_ROOT = Path(__file__).resolve().parents[1]
 # Request limits (`limits` notation, several separated by ";"). Entra's gallery asks that a
 # tenant may send at least 25 requests/s; Okta pushes in bursts (an import or a group push
 # fires its requests at once). 600 per 10 s lets a token burst 600 requests and keep up
-# 60/s, an org (several tokens, or an IdP beside the admin API) twice that. The admin API
-# serves people and scripts, not provisioning: a minute's window.
+# 60/s; an org twice that, for a second token (two IdPs, or a move from one to another).
+# The admin API serves people and scripts, not provisioning: a minute's window.
 SCIM_TOKEN_RATE_LIMIT = "600 per 10 seconds"
 SCIM_ORG_RATE_LIMIT = "1200 per 10 seconds"
 ADMIN_TOKEN_RATE_LIMIT = "300 per minute"
 ADMIN_ORG_RATE_LIMIT = "600 per minute"
 IDEMPOTENCY_RETENTION_HOURS = 24
-"""Stripe's and the IETF Idempotency-Key draft's window: clients retry within a day."""
+"""Clients retry within a day (Stripe keeps keys at least 24 h for the same reason)."""
 
 
 class SettingsError(Exception):
