@@ -126,5 +126,5 @@ def test_service_provider_config_and_schemas_are_not_limited(
     """106: discovery answers without a token, so it has no token or org to count."""
     app = limited(scim_token_rate_limit="1 per hour")
     client = app.test_client()
-    for _ in range(3):
-        assert client.get("/scim/v2/ServiceProviderConfig").status_code == 200
+    for path in ("ServiceProviderConfig", "Schemas", "ResourceTypes") * 2:
+        assert client.get(f"/scim/v2/{path}").status_code == 200
