@@ -30,7 +30,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scim_bench import PATCH_URN, SCIM_JSON, Tenant, create_tenant, now_utc, preload, user_document
+from scim_bench import (
+    PATCH_URN,
+    SCIM_JSON,
+    UNLIMITED,
+    Tenant,
+    create_tenant,
+    now_utc,
+    preload,
+    user_document,
+)
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient
@@ -268,7 +277,9 @@ def run(config: Config) -> None:
         db = Database(url)
         directory = build(db, config)
         db.dispose()
-        app = create_app(Settings(database_url=url))
+        # limits that are never reached but checked on every request, as in production
+        app = create_app(Settings(database_url=url, scim_token_rate_limit=UNLIMITED,
+                                  scim_org_rate_limit=UNLIMITED))
         client = app.test_client()
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {directory.tenant.token}"
         rng = random.Random(config.seed)
