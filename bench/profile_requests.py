@@ -30,16 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scim_bench import (
-    PATCH_URN,
-    SCIM_JSON,
-    UNLIMITED,
-    Tenant,
-    create_tenant,
-    now_utc,
-    preload,
-    user_document,
-)
+from scim_bench import PATCH_URN, SCIM_JSON, Tenant, create_tenant, now_utc, preload, user_document
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient
@@ -270,6 +261,7 @@ def run(config: Config) -> None:
     from app.factory import create_app
     from app.migrate import upgrade
     from app.settings import Settings
+    from tests.live_server import UNLIMITED_SETTINGS
 
     with tempfile.TemporaryDirectory(prefix="scim-profile-") as workdir:
         url = f"sqlite:///{Path(workdir) / 'profile.db'}"
@@ -277,9 +269,8 @@ def run(config: Config) -> None:
         db = Database(url)
         directory = build(db, config)
         db.dispose()
-        # limits that are never reached but checked on every request, as in production
-        app = create_app(Settings(database_url=url, scim_token_rate_limit=UNLIMITED,
-                                  scim_org_rate_limit=UNLIMITED))
+        # request limits checked on every request, as in production, but never reached
+        app = create_app(Settings(database_url=url, **UNLIMITED_SETTINGS))
         client = app.test_client()
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {directory.tenant.token}"
         rng = random.Random(config.seed)

@@ -593,17 +593,10 @@ def _explained(log_path: Path) -> Iterator[None]:
         raise
 
 
-UNLIMITED = "1000000 per second"
-BENCH_RATE_LIMITS = {"SCIM_RATE_LIMIT_SCIM_TOKEN": UNLIMITED, "SCIM_RATE_LIMIT_SCIM_ORG": UNLIMITED}
-"""The benchmark measures the server, not its request limits: one token sends far more
-than the default allows. The limits are still checked on every request, so their cost is in
-the figures."""
-
-
 def bench_backend(backend: str, url: str, log_dir: Path, config: Config) -> None:
     from app.db import Database
     from app.migrate import upgrade
-    from tests.live_server import live_server
+    from tests.live_server import NO_REQUEST_LIMITS, live_server
 
     note(f"{backend}: migrating")
     upgrade(url)
@@ -616,7 +609,7 @@ def bench_backend(backend: str, url: str, log_dir: Path, config: Config) -> None
              f"({config.users / seconds:,.0f} users/s)")
         log_path = log_dir / f"{backend}.log"
         server = live_server(url, workers=config.workers, log_path=log_path,
-                             settings=BENCH_RATE_LIMITS)
+                             settings=NO_REQUEST_LIMITS)  # checked, never reached
         with _explained(log_path), server as base:
             note(f"{backend}: server up at {base} ({config.workers} workers); measuring")
             c, users, seed = config.clients, tenant.users, config.seed

@@ -19,16 +19,11 @@ from app.migrate import upgrade
 from seats import orgs
 from seats.clock import utcnow
 from tests.clock import term_start_override, travel_if_asked
+from tests.live_server import NO_REQUEST_LIMITS
 
 os.environ.setdefault("SCIM_DEV", "1")  # servers and CLIs the tests start run in dev mode
-UNLIMITED = "1000000 per second"
-"""The request limit of test servers: the races, fuzzers and schemathesis fire far more
-requests per token than an IdP may; tests of the limits set their own (test_rate_limits)."""
-TEST_RATE_LIMITS = {"scim_token_rate_limit": UNLIMITED, "scim_org_rate_limit": UNLIMITED,
-                    "admin_token_rate_limit": UNLIMITED, "admin_org_rate_limit": UNLIMITED}
-for _variable in ("SCIM_RATE_LIMIT_SCIM_TOKEN", "SCIM_RATE_LIMIT_SCIM_ORG",
-                  "SCIM_RATE_LIMIT_ADMIN_TOKEN", "SCIM_RATE_LIMIT_ADMIN_ORG"):
-    os.environ.setdefault(_variable, UNLIMITED)
+for _variable, _limit in NO_REQUEST_LIMITS.items():  # servers and CLIs the tests start
+    os.environ.setdefault(_variable, _limit)
 PG_URL = os.environ.get("SCIM_TEST_POSTGRES_URL", "")
 REQUIRE_PG = os.environ.get("SCIM_REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]

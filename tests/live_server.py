@@ -14,6 +14,17 @@ import requests
 
 from tests.clock import scim_seats_command
 
+UNLIMITED = "1000000 per second"
+NO_REQUEST_LIMITS = {"SCIM_RATE_LIMIT_SCIM_TOKEN": UNLIMITED, "SCIM_RATE_LIMIT_SCIM_ORG": UNLIMITED,
+                     "SCIM_RATE_LIMIT_ADMIN_TOKEN": UNLIMITED, "SCIM_RATE_LIMIT_ADMIN_ORG": UNLIMITED}
+"""Request limits checked on every request but never reached, for servers whose clients send
+far more per token than an IdP may: the suite's races, fuzzers and schemathesis, the
+benchmarks, and the conformance checker (which does not wait for Retry-After). The tests of
+the limits set their own."""
+UNLIMITED_SETTINGS = {"scim_token_rate_limit": UNLIMITED, "scim_org_rate_limit": UNLIMITED,
+                      "admin_token_rate_limit": UNLIMITED, "admin_org_rate_limit": UNLIMITED}
+"""The same as Settings fields, for apps made in process."""
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -17,8 +17,7 @@ from app.errors import DATABASE_RETRY_AFTER_SECONDS
 from app.factory import create_app
 from app.settings import Settings
 from seats.clock import utcnow
-from tests.conftest import TEST_RATE_LIMITS
-from tests.live_server import free_port
+from tests.live_server import UNLIMITED_SETTINGS, free_port
 from tests.support import admin_token, assert_problem, assert_scim_error
 
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -27,7 +26,7 @@ USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 @pytest.fixture(scope="module")
 def unreachable() -> Iterator[Flask]:
     url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nowhere"
-    application = create_app(Settings(database_url=url, **TEST_RATE_LIMITS))
+    application = create_app(Settings(database_url=url, **UNLIMITED_SETTINGS))
     yield application
     application.extensions["db"].dispose()
 

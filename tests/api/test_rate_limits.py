@@ -12,8 +12,8 @@ from werkzeug.test import TestResponse
 from app.factory import create_app
 from app.settings import Settings
 from seats import credentials
-from tests.conftest import NOW, TEST_RATE_LIMITS, OrgRef
-from tests.live_server import free_port
+from tests.conftest import NOW, OrgRef
+from tests.live_server import UNLIMITED_SETTINGS, free_port
 from tests.support import Admin, Scim, admin_token, assert_problem, assert_scim_error
 
 HOUR = 3600
@@ -26,7 +26,7 @@ def limited(database_url: str) -> Iterator[Callable[..., Flask]]:
 
     def make(**limits: str) -> Flask:
         application = create_app(Settings(database_url=database_url,
-                                          **{**TEST_RATE_LIMITS, **limits}))
+                                          **{**UNLIMITED_SETTINGS, **limits}))
         apps.append(application)
         return application
 
