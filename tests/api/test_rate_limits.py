@@ -59,7 +59,7 @@ def test_a_token_past_its_limit_gets_429_with_retry_after_and_a_scim_error(
     refused_write = scim.post("/Users", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
                                          "userName": "limited@example.com"})
     assert_scim_error(refused_write, 429)
-    assert scim.get("/Users").status_code == 429  # nothing was created, nothing is counted twice
+    assert scim.get("/Users").status_code == 429  # still spent: refusals leave it so
     other = _scim(app, org)
     assert other.get("/Users", filter='userName eq "limited@example.com"').get_json()[
         "totalResults"] == 0
