@@ -11,7 +11,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # The scratch servers of `conformance` and `bench` run in development mode (a well-known key).
 conformance bench: export SCIM_DEV ?= 1
 
-.PHONY: run test install install-test bench clean lint-imports browser conformance
+.PHONY: run test install install-test bench clean lint-imports browser redis conformance
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +39,14 @@ run: $(STAMP)
 browser:
 	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
+# The test of request limits shared by two servers starts a private redis-server (Debian's),
+# installed here only when missing.
+redis:
+	command -v redis-server >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server)
+
 # The date-sensitive tests first, at leap days, month, year and term ends
 # (tests/date_matrix.py), then the whole suite at today's date.
-test: $(TEST_STAMP) browser
+test: $(TEST_STAMP) browser redis
 	$(BIN)/lint-imports
 	$(BIN)/ruff check app scim seats tests bench conformance
 	$(BIN)/mypy

@@ -23,7 +23,7 @@ from app.roles import OWNER, ROLES
 from app.settings import Settings, SettingsError, sqlite_file, write_dev_config
 from app.signed_tokens import issue_admin_token
 from app.sso import validate_key_source
-from seats import credentials, orgs, renewal, seating
+from seats import credentials, idempotency, orgs, renewal, seating
 from seats.clock import utcnow
 from seats.errors import OrgAlreadyExists, SeatsError
 from seats.models import PRORATION_POLICIES
@@ -173,6 +173,17 @@ def renew_due() -> None:
         click.echo(f"renewed {renewed} term(s) in {len(due)} organisation(s) due")
     finally:
         db.dispose()
+
+
+@main.command("purge")
+@_one_line_errors
+def purge() -> None:
+    """Delete Idempotency-Keys unused for SCIM_IDEMPOTENCY_RETENTION_HOURS (default 24; run
+    daily). A retry within the retention still replays its purchase; one after it buys anew."""
+    hours = _settings().idempotency_retention_hours
+    with _transaction() as session:
+        purged = idempotency.purge(session, utcnow(), timedelta(hours=hours))
+    click.echo(f"purged {purged} idempotency key(s) unused for {hours} h or more")
 
 
 @main.command("configure-sso")

@@ -13,6 +13,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
+"""An unreachable host (failover, dropped packets) fails a connection attempt within this
+instead of the TCP timeout of minutes, so the request gets its 503 (app.errors) before
+gunicorn's worker timeout kills it."""
 _BEGIN_OPTION = "scim_sqlite_begin"
 
 
@@ -42,9 +46,14 @@ def make_engine(url: str) -> Engine:
                                hide_parameters=True)
         _configure_sqlite(engine)
         return engine
+    # pool_pre_ping: a connection the database dropped (restart, failover) is replaced at
+    # checkout, so service resumes with the first request after the database is back.
+    connect_args = ({} if "connect_timeout" in parsed.query
+                    else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS})
     return create_engine(
         url, pool_pre_ping=True, pool_size=5, max_overflow=10, isolation_level="READ COMMITTED",
         hide_parameters=True,  # bound values (password hashes, personal data) stay out of logs
+        connect_args=connect_args,
     )
 
 

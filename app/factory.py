@@ -11,6 +11,7 @@ from app import (
     errors,
     metrics,
     oauth,
+    rate_limits,
     sso,
 )
 from app.admin import routes as admin_routes
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(sso.bp)
     app.register_blueprint(oauth.bp)
     console.register(app)
+    rate_limits.install(app, settings, scim=scim_routes.bp, admin=admin_routes.bp)
     errors.register(app)
     metrics.register(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

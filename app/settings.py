@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from limits import parse_many
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -28,6 +29,17 @@ DEV_CONFIG_FILE = "dev.json"
 # configures the server itself and the development file stays out of the way.
 MODE_VARIABLES = ("SCIM_DEV", "SCIM_SECRET_KEY")
 _CHECKOUT_ROOT = Path(__file__).resolve().parents[1]
+# Request limits (`limits` notation, several separated by ";"). Entra's gallery asks that a
+# tenant may send at least 25 requests/s; Okta pushes in bursts (an import or a group push
+# fires its requests at once). 600 per 10 s lets a token burst 600 requests and keep up
+# 60/s; an org twice that, for a second token (two IdPs, or a move from one to another).
+# The admin API serves people and scripts, not provisioning: a minute's window.
+SCIM_TOKEN_RATE_LIMIT = "600 per 10 seconds"
+SCIM_ORG_RATE_LIMIT = "1200 per 10 seconds"
+ADMIN_TOKEN_RATE_LIMIT = "300 per minute"
+ADMIN_ORG_RATE_LIMIT = "600 per minute"
+IDEMPOTENCY_RETENTION_HOURS = 24
+"""Clients retry within a day (Stripe keeps keys at least 24 h for the same reason)."""
 
 
 class SettingsError(Exception):
@@ -126,6 +138,27 @@ def _integer(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
+    """A limit in `limits` notation ("600 per 10 seconds", several joined by ";"), checked
+    now so that a typo stops the server at start rather than at the first request."""
+    value = env.get(name) or default
+    try:
+        parse_many(value)
+    except ValueError:
+        raise SettingsError(
+            f"{name} must be a rate limit such as '600 per 10 seconds', got {value!r}") from None
+    return value
+
+
+def _retention_hours(env: Mapping[str, str]) -> int:
+    hours = _integer(env, "SCIM_IDEMPOTENCY_RETENTION_HOURS", IDEMPOTENCY_RETENTION_HOURS)
+    if hours < IDEMPOTENCY_RETENTION_HOURS:
+        raise SettingsError(
+            f"SCIM_IDEMPOTENCY_RETENTION_HOURS must be at least {IDEMPOTENCY_RETENTION_HOURS} "
+            f"(clients retry within a day), got {hours}")
+    return hours
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -145,6 +178,12 @@ class Settings:
     max_request_bytes: int = 16 * 1_048_576
     metrics_token: str | None = None
     webhook_allow_private: bool = False  # deliver to loopback/private addresses (development)
+    rate_limit_storage: str = "memory://"  # redis://host:port shares the limits between servers
+    scim_token_rate_limit: str = SCIM_TOKEN_RATE_LIMIT
+    scim_org_rate_limit: str = SCIM_ORG_RATE_LIMIT
+    admin_token_rate_limit: str = ADMIN_TOKEN_RATE_LIMIT
+    admin_org_rate_limit: str = ADMIN_ORG_RATE_LIMIT
+    idempotency_retention_hours: int = IDEMPOTENCY_RETENTION_HOURS
     dev_config: Path | None = None  # the development file these settings came from, if any
 
     @classmethod
@@ -181,6 +220,15 @@ class Settings:
             max_request_bytes=_integer(env, "SCIM_MAX_REQUEST_BYTES", 16 * 1_048_576),
             metrics_token=env.get("SCIM_METRICS_TOKEN") or None,
             webhook_allow_private=env.get("SCIM_WEBHOOK_ALLOW_PRIVATE", "") in ("1", "true", "yes"),
+            rate_limit_storage=env.get("SCIM_RATE_LIMIT_STORAGE") or "memory://",
+            scim_token_rate_limit=_rate_limit(env, "SCIM_RATE_LIMIT_SCIM_TOKEN",
+                                              SCIM_TOKEN_RATE_LIMIT),
+            scim_org_rate_limit=_rate_limit(env, "SCIM_RATE_LIMIT_SCIM_ORG", SCIM_ORG_RATE_LIMIT),
+            admin_token_rate_limit=_rate_limit(env, "SCIM_RATE_LIMIT_ADMIN_TOKEN",
+                                               ADMIN_TOKEN_RATE_LIMIT),
+            admin_org_rate_limit=_rate_limit(env, "SCIM_RATE_LIMIT_ADMIN_ORG",
+                                             ADMIN_ORG_RATE_LIMIT),
+            idempotency_retention_hours=_retention_hours(env),
             dev_config=dev_config,
         )
 

@@ -261,6 +261,7 @@ def run(config: Config) -> None:
     from app.factory import create_app
     from app.migrate import upgrade
     from app.settings import Settings
+    from tests.live_server import UNLIMITED_SETTINGS
 
     with tempfile.TemporaryDirectory(prefix="scim-profile-") as workdir:
         url = f"sqlite:///{Path(workdir) / 'profile.db'}"
@@ -268,7 +269,8 @@ def run(config: Config) -> None:
         db = Database(url)
         directory = build(db, config)
         db.dispose()
-        app = create_app(Settings(database_url=url))
+        # request limits checked on every request, as in production, but never reached
+        app = create_app(Settings(database_url=url, **UNLIMITED_SETTINGS))
         client = app.test_client()
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {directory.tenant.token}"
         rng = random.Random(config.seed)

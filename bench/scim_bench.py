@@ -596,7 +596,7 @@ def _explained(log_path: Path) -> Iterator[None]:
 def bench_backend(backend: str, url: str, log_dir: Path, config: Config) -> None:
     from app.db import Database
     from app.migrate import upgrade
-    from tests.live_server import live_server
+    from tests.live_server import NO_REQUEST_LIMITS, live_server
 
     note(f"{backend}: migrating")
     upgrade(url)
@@ -608,7 +608,8 @@ def bench_backend(backend: str, url: str, log_dir: Path, config: Config) -> None
         note(f"{backend}: {config.users:,} users preloaded via {path} in {seconds:.1f} s "
              f"({config.users / seconds:,.0f} users/s)")
         log_path = log_dir / f"{backend}.log"
-        server = live_server(url, workers=config.workers, log_path=log_path)
+        server = live_server(url, workers=config.workers, log_path=log_path,
+                             settings=NO_REQUEST_LIMITS)  # checked, never reached
         with _explained(log_path), server as base:
             note(f"{backend}: server up at {base} ({config.workers} workers); measuring")
             c, users, seed = config.clients, tenant.users, config.seed

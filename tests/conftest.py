@@ -19,8 +19,11 @@ from app.migrate import upgrade
 from seats import orgs
 from seats.clock import utcnow
 from tests.clock import term_start_override, travel_if_asked
+from tests.live_server import NO_REQUEST_LIMITS
 
 os.environ.setdefault("SCIM_DEV", "1")  # servers and CLIs the tests start run in dev mode
+for _variable, _limit in NO_REQUEST_LIMITS.items():  # servers and CLIs the tests start
+    os.environ.setdefault(_variable, _limit)
 PG_URL = os.environ.get("SCIM_TEST_POSTGRES_URL", "")
 REQUIRE_PG = os.environ.get("SCIM_REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]

@@ -28,9 +28,9 @@ How to document a new admin route (a view in the table of app/admin/routes.py):
    hand, with every constraint the view enforces (minLength, maxLength, pattern...). Problem
    responses are named by the components below (InvalidInput, Forbidden, NotFound; add
    one to PROBLEM_RESPONSES when a new status is needed). What every route can answer is
-   added here (_GuaranteedResponses): 401 and 403 to every operation that does not say
-   `security: []` (the blueprint's token check: no valid token, or a role this server does
-   not know), 413 to every operation with a request body (MAX_CONTENT_LENGTH). A limit that
+   added here (_GuaranteedResponses): 401, 403, 429 and 503 to every operation that does
+   not say `security: []` (the blueprint's token check: no valid token, or a role this
+   server does not know; its request limits; the database it reads the org from), 413 to every operation with a request body (MAX_CONTENT_LENGTH). A limit that
    is a deployment setting is named in the field's metadata (schemas.MAXIMUM_SETTING) and
    read from the running app.
 3. Nothing to list here: every endpoint of the admin blueprint (the rows of routes.py) is
@@ -66,10 +66,20 @@ PROBLEM_RESPONSES = {
     "Conflict": "The state changed or the request is already running; `code` says which.",
     "Unprocessable": "The Idempotency-Key was used with a different request.",
     "PayloadTooLarge": "The request body is over the server's size limit.",
+    "TooManyRequests": "The token's or the org's request limit is spent; retry after "
+                       "`Retry-After` seconds.",
+    "Unavailable": "The database cannot be reached; retry after `Retry-After` seconds.",
 }
-PROBLEM_HEADERS = {"Unauthenticated": {"WWW-Authenticate": {
-    "description": "The bearer challenge (RFC 6750 §3).", "schema": {"type": "string"}}}}
-AUTHENTICATED = {401: "Unauthenticated", 403: "Forbidden"}
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait (RFC 9110 §10.2.3).",
+                               "schema": {"type": "integer", "minimum": 1}}}
+PROBLEM_HEADERS = {
+    "Unauthenticated": {"WWW-Authenticate": {
+        "description": "The bearer challenge (RFC 6750 §3).", "schema": {"type": "string"}}},
+    "TooManyRequests": RETRY_AFTER,
+    "Unavailable": RETRY_AFTER,
+}
+AUTHENTICATED = {401: "Unauthenticated", 403: "Forbidden", 429: "TooManyRequests",
+                 503: "Unavailable"}
 WITH_BODY = {413: "PayloadTooLarge"}
 
 

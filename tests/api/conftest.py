@@ -10,12 +10,13 @@ from app.factory import create_app
 from app.settings import Settings
 from seats import credentials
 from tests.conftest import NOW, OrgRef
+from tests.live_server import UNLIMITED_SETTINGS
 from tests.support import Admin, Scim, admin_token
 
 
 @pytest.fixture(scope="session")
 def app(database_url: str, database: Database) -> Iterator[Flask]:
-    application = create_app(Settings(database_url=database_url))
+    application = create_app(Settings(database_url=database_url, **UNLIMITED_SETTINGS))
     application.config["TESTING"] = True
     yield application
     application.extensions["db"].dispose()

@@ -36,7 +36,7 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 README = CHECKOUT / "README.md"
 DOCUMENTED_BASE = "http://127.0.0.1:8000"
 SECTIONS = ("Try it", "Admin API: seats, top-ups, invoices, renewal",
-            "Admin API: tokens, users, audit, alerts", "SSO seat gate")
+            "Admin API: tokens, users, audit, alerts", "SSO seat gate", "Protecting the service")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PAIR = re.compile(r'"(\w+)"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|true|false|null)')
 BARE_KEY = re.compile(r'(?<=[{,])"(\w+)"(?=[,}])')
