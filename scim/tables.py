@@ -20,6 +20,7 @@ class UserRow(Base):
         Index("ix_scim_users_org_external_id", "org_id", "external_id"),
         Index("ix_scim_users_org_created", "org_id", "created_at", "id"),
         Index("ix_scim_users_org_active", "org_id", "active"),
+        Index("ix_scim_users_org_waiting", "org_id", "waiting_seat_type_id", "waiting_since"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -33,6 +34,13 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_modified_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The seat type held (None while inactive) and the one wanted but full, since when;
+    # kept by scim.seat_choice under the pool lock, like the pool's `assigned`.
+    seat_type_id: Mapped[str | None] = mapped_column(ForeignKey("seat_types.id"), nullable=True)
+    waiting_seat_type_id: Mapped[str | None] = mapped_column(
+        ForeignKey("seat_types.id"), nullable=True
+    )
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     values: Mapped[list[UserValueRow]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -97,3 +105,16 @@ class GroupMemberRow(Base):
     member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
     member_type: Mapped[str] = mapped_column(String(8))  # User | Group
+
+
+class SeatTypeMapping(Base):
+    """"Members of this group hold this seat type": the IdP's groups, as provisioned over
+    SCIM, choose a user's seat type unless the user asks for one (scim.seat_choice)."""
+
+    __tablename__ = "seat_type_mappings"
+    __table_args__ = (UniqueConstraint("org_id", "group_id", name="uq_seat_type_mappings_group"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    group_id: Mapped[str] = mapped_column(ForeignKey("scim_groups.id", ondelete="CASCADE"))
+    seat_type_id: Mapped[str] = mapped_column(ForeignKey("seat_types.id"))
