@@ -114,6 +114,7 @@ def assert_seat_invariant(database: Database, org_id: str) -> None:
     state = snapshot(database, org_id)
     assert 0 <= state.assigned <= state.total
     assert state.assigned == active_users(database, org_id)
+    assert_seat_type_invariant(database, org_id)
 
 
 def assert_seat_type_invariant(database: Database, org_id: str) -> None:
