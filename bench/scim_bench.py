@@ -266,7 +266,7 @@ def _insert_batch_core(
     pool = seating.lock_and_renew(session, org_id, now)
     standard = seat_types.locked_types(session, pool).default
     for user in users:
-        user["seat_type_id"] = standard.id if user["active"] else None
+        user["seat_type_key"] = standard.key if user["active"] else None
     seated = sum(1 for u in users if u["active"])
     pool.assigned += seated
     standard.assigned += seated

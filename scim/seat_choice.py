@@ -96,20 +96,19 @@ def _group_ids(session: Session, org_id: str, user_id: str) -> set[str]:
 
 def _held(seats: Seats, row: UserRow) -> SeatType:
     """A seated row without a held type predates types only in hand-built test data."""
-    if row.seat_type_id is None:
-        return seats.types.default
-    return seats.types.by_id(row.seat_type_id)
+    held = None if row.seat_type_key is None else seats.types.by_key(row.seat_type_key)
+    return held or seats.types.default
 
 
 def _stop_waiting(row: UserRow) -> None:
-    row.waiting_seat_type_id = None
+    row.waiting_seat_type_key = None
     row.waiting_since = None
 
 
 def _wait(row: UserRow, seat_type: SeatType, now: datetime) -> None:
     """Waiting for the same type again keeps the place in the queue."""
-    if row.waiting_seat_type_id != seat_type.id:
-        row.waiting_seat_type_id = seat_type.id
+    if row.waiting_seat_type_key != seat_type.key:
+        row.waiting_seat_type_key = seat_type.key
         row.waiting_since = now
 
 
@@ -129,7 +128,7 @@ def seat_user(
     if not row.active:
         seating.claim_seat(session, pool, seats.types, choice.seat_type, actor=actor,
                            subject=subject, now=now)
-        row.seat_type_id = choice.seat_type.id
+        row.seat_type_key = choice.seat_type.key
         _stop_waiting(row)
         return
     before = None if row.data is None else asked_for(seats.types, row.data)
@@ -148,7 +147,7 @@ def unseat(session: Session, seats: Seats, row: UserRow, *, actor: str, subject:
     held = _held(seats, row)
     seating.release_seat(session, seats.pool, seats.types, held, actor=actor, subject=subject,
                          now=now)
-    row.seat_type_id = None
+    row.seat_type_key = None
     promote(session, seats, actor=actor, now=now)
 
 
@@ -157,13 +156,13 @@ def _settle(session: Session, seats: Seats, row: UserRow, target: SeatType, *, r
     """A seated user whose wanted type is `target`: moved when a seat is free (or refused,
     when `refuse`), else waiting for it."""
     held = _held(seats, row)
-    if held.id == target.id:
+    if held.key == target.key:
         _stop_waiting(row)
         return
     if target.free > 0 or refuse:
         seating.move_seat(session, seats.pool, seats.types, held, target, actor=actor,
                           subject=subject, now=now)
-        row.seat_type_id = target.id
+        row.seat_type_key = target.key
         _stop_waiting(row)
         promote(session, seats, actor=actor, now=now)
         return
@@ -177,23 +176,23 @@ def promote(session: Session, seats: Seats, *, actor: str, now: datetime) -> Non
     if not seating.term_running(session, seats.pool.org_id, now):
         return
     while True:
-        open_ids = [t.id for t in seats.types.rows if t.free > 0]
+        open_keys = [t.key for t in seats.types.rows if t.free > 0]
         row = session.scalar(
             select(UserRow)
             .where(UserRow.org_id == seats.pool.org_id, UserRow.active.is_(True),
-                   UserRow.waiting_seat_type_id.in_(open_ids))
+                   UserRow.waiting_seat_type_key.in_(open_keys))
             .order_by(UserRow.waiting_since, UserRow.id)
             .limit(1)
             .with_for_update()
             .execution_options(populate_existing=True)
-        ) if open_ids else None
-        if row is None or row.waiting_seat_type_id is None:
+        ) if open_keys else None
+        target = None if row is None else seats.types.by_key(row.waiting_seat_type_key or "")
+        if row is None or target is None:
             return
-        target = seats.types.by_id(row.waiting_seat_type_id)
         held = _held(seats, row)
         seating.move_seat(session, seats.pool, seats.types, held, target, actor=actor,
                           subject=f"user:{row.id}", now=now)
-        row.seat_type_id = target.id
+        row.seat_type_key = target.key
         _stop_waiting(row)
         session.flush()
 
@@ -308,8 +307,8 @@ def hand_over(session: Session, seats: Seats, source: UserRow, target: UserRow, 
               actor: str, now: datetime) -> None:
     """Reassignment: the target takes the source's seat, of its type, then moves to (or
     waits for) the type it wants itself. The source stops waiting."""
-    target.seat_type_id = _held(seats, source).id
-    source.seat_type_id = None
+    target.seat_type_key = _held(seats, source).key
+    source.seat_type_key = None
     _stop_waiting(source)
     choice = wanted(seats, target.data, _group_ids(session, seats.pool.org_id, target.id))
     _settle(session, seats, target, choice.seat_type, refuse=False, actor=actor,

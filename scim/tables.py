@@ -6,7 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from seats.base import Base, JSONDocument, UTCDateTime
@@ -20,7 +28,12 @@ class UserRow(Base):
         Index("ix_scim_users_org_external_id", "org_id", "external_id"),
         Index("ix_scim_users_org_created", "org_id", "created_at", "id"),
         Index("ix_scim_users_org_active", "org_id", "active"),
-        Index("ix_scim_users_org_waiting", "org_id", "waiting_seat_type_id", "waiting_since"),
+        Index("ix_scim_users_org_waiting", "org_id", "waiting_seat_type_key", "waiting_since"),
+        ForeignKeyConstraint(["org_id", "seat_type_key"], ["seat_types.org_id", "seat_types.key"],
+                             name="fk_scim_users_seat_type"),
+        ForeignKeyConstraint(["org_id", "waiting_seat_type_key"],
+                             ["seat_types.org_id", "seat_types.key"],
+                             name="fk_scim_users_waiting_seat_type"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -34,12 +47,11 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_modified_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
-    # The seat type held (None while inactive) and the one wanted but full, since when;
-    # kept by scim.seat_choice under the pool lock, like the pool's `assigned`.
-    seat_type_id: Mapped[str | None] = mapped_column(ForeignKey("seat_types.id"), nullable=True)
-    waiting_seat_type_id: Mapped[str | None] = mapped_column(
-        ForeignKey("seat_types.id"), nullable=True
-    )
+    # The key of the seat type held (None while inactive) and of the one wanted but full,
+    # since when; kept by scim.seat_choice under the pool lock, like the pool's `assigned`.
+    # Keys are stable, so a user renders its type without a join.
+    seat_type_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    waiting_seat_type_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     values: Mapped[list[UserValueRow]] = relationship(

@@ -15,7 +15,7 @@ from scim import seat_choice
 from scim.tables import GroupRow, UserRow
 from scim.users import WriteContext, reassign_seat
 from seats import seat_types, seating
-from seats.models import AuditEvent, SeatType
+from seats.models import AuditEvent
 from seats.seat_types import NewSeatType
 from tests.conftest import NOW
 from tests.support import (
@@ -53,8 +53,7 @@ def held(database: Database, user_id: str) -> tuple[str | None, str | None]:
     """(type held, type waited for) of one user, by key."""
     with database.transaction(write=False) as session:
         row = session.get_one(UserRow, user_id)
-        keys = {t.id: t.key for t in session.scalars(select(SeatType))}
-        return keys.get(row.seat_type_id or ""), keys.get(row.waiting_seat_type_id or "")
+        return row.seat_type_key, row.waiting_seat_type_key
 
 
 def asking(key: str, attribute: str = "entitlements") -> dict[str, Any]:

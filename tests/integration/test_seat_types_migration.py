@@ -64,8 +64,8 @@ def test_migration_gives_each_org_a_standard_type_its_active_users_hold(
     upgrade(url_at_0004, "0005")
     with engine.connect() as conn:
         types = {row.org_id: row for row in conn.execute(select(SeatType.__table__))}
-        users = {row.id: row.seat_type_id for row in conn.execute(
-            select(UserRow.id, UserRow.seat_type_id))}
+        users = {row.id: row.seat_type_key for row in conn.execute(
+            select(UserRow.id, UserRow.seat_type_key))}
     engine.dispose()
     assert set(types) == {acme, empty}
     standard = types[acme]
@@ -74,7 +74,7 @@ def test_migration_gives_each_org_a_standard_type_its_active_users_hold(
     assert (standard.total, standard.assigned, standard.unit_price_minor,
             standard.minimum_seats) == (5, 3, 30_000, 4)
     assert (types[empty].total, types[empty].assigned) == (0, 0)
-    assert [users[f"acme-u{n}"] for n in range(5)] == [standard.id] * 3 + [None] * 2
+    assert [users[f"acme-u{n}"] for n in range(5)] == ["standard"] * 3 + [None] * 2
     assert users["empty-u0"] is None
 
 

@@ -56,12 +56,12 @@ def _create_tables() -> None:
     sa.UniqueConstraint('org_id', 'group_id', name='uq_seat_type_mappings_group')
     )
     with op.batch_alter_table('scim_users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('seat_type_id', sa.String(length=36), nullable=True))
-        batch_op.add_column(sa.Column('waiting_seat_type_id', sa.String(length=36), nullable=True))
+        batch_op.add_column(sa.Column('seat_type_key', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('waiting_seat_type_key', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('waiting_since', seats.base.UTCDateTime(timezone=True), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_scim_users_seat_type_id_seat_types'), 'seat_types', ['seat_type_id'], ['id'])
-        batch_op.create_foreign_key(batch_op.f('fk_scim_users_waiting_seat_type_id_seat_types'), 'seat_types', ['waiting_seat_type_id'], ['id'])
-        batch_op.create_index('ix_scim_users_org_waiting', ['org_id', 'waiting_seat_type_id', 'waiting_since'], unique=False)
+        batch_op.create_foreign_key('fk_scim_users_seat_type', 'seat_types', ['org_id', 'seat_type_key'], ['org_id', 'key'])
+        batch_op.create_foreign_key('fk_scim_users_waiting_seat_type', 'seat_types', ['org_id', 'waiting_seat_type_key'], ['org_id', 'key'])
+        batch_op.create_index('ix_scim_users_org_waiting', ['org_id', 'waiting_seat_type_key', 'waiting_since'], unique=False)
 
 
 def _standard_type_per_org() -> None:
@@ -73,17 +73,14 @@ def _standard_type_per_org() -> None:
         "FROM seat_pools p JOIN contracts c ON c.org_id = p.org_id"
     )).all()
     for org in orgs:
-        type_id = str(uuid.uuid4())
         bind.execute(sa.text(
             "INSERT INTO seat_types (id, org_id, key, name, unit_price_minor, total, assigned, "
             "minimum_seats, rank, is_default) VALUES (:id, :org_id, 'standard', 'Standard', "
             ":price, :total, :assigned, :minimum, 0, :yes)"
-        ), {"id": type_id, "org_id": org.org_id, "price": org.unit_price_minor,
+        ), {"id": str(uuid.uuid4()), "org_id": org.org_id, "price": org.unit_price_minor,
             "total": org.total, "assigned": org.assigned, "minimum": org.minimum_seats,
             "yes": True})
-        bind.execute(sa.text(
-            "UPDATE scim_users SET seat_type_id = :id WHERE org_id = :org_id AND active"
-        ), {"id": type_id, "org_id": org.org_id})
+    bind.execute(sa.text("UPDATE scim_users SET seat_type_key = 'standard' WHERE active"))
 
 
 def upgrade() -> None:
@@ -94,11 +91,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('scim_users', schema=None) as batch_op:
         batch_op.drop_index('ix_scim_users_org_waiting')
-        batch_op.drop_constraint(batch_op.f('fk_scim_users_waiting_seat_type_id_seat_types'), type_='foreignkey')
-        batch_op.drop_constraint(batch_op.f('fk_scim_users_seat_type_id_seat_types'), type_='foreignkey')
+        batch_op.drop_constraint('fk_scim_users_waiting_seat_type', type_='foreignkey')
+        batch_op.drop_constraint('fk_scim_users_seat_type', type_='foreignkey')
         batch_op.drop_column('waiting_since')
-        batch_op.drop_column('waiting_seat_type_id')
-        batch_op.drop_column('seat_type_id')
+        batch_op.drop_column('waiting_seat_type_key')
+        batch_op.drop_column('seat_type_key')
     op.drop_table('seat_type_mappings')
     op.drop_index('uq_seat_types_one_default', table_name='seat_types')
     op.drop_table('seat_types')
