@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, select
+from sqlalchemy import and_, delete, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from scim.memberships import USER, chunks, groups_of
@@ -194,6 +194,7 @@ def promote(session: Session, seats: Seats, *, actor: str, now: datetime) -> Non
                           subject=f"user:{row.id}", now=now)
         row.seat_type_key = target.key
         _stop_waiting(row)
+        _touch(row, now)
         session.flush()
 
 
@@ -212,9 +213,19 @@ def resettle(session: Session, seats: Seats, user_ids: Collection[str], *, actor
         ).all()
         reach = groups_of(session, org_id, [row.id for row in rows])
         for row in rows:
+            before = (row.seat_type_key, row.waiting_seat_type_key)
             choice = wanted(seats, row.data, {ref.id for ref in reach.get(row.id, [])})
             _settle(session, seats, row, choice.seat_type, refuse=False, actor=actor,
                     subject=f"user:{row.id}", now=now)
+            if (row.seat_type_key, row.waiting_seat_type_key) != before:
+                _touch(row, now)
+
+
+def _touch(row: UserRow, now: datetime) -> None:
+    """The user's representation changed (its seat extension) without a write of its own:
+    a new version, so ETags and If-Match see it (RFC 7644 §3.14)."""
+    row.version += 1
+    row.last_modified_at = now
 
 
 def member_users(session: Session, org_id: str, group_id: str) -> set[str]:
@@ -313,3 +324,33 @@ def hand_over(session: Session, seats: Seats, source: UserRow, target: UserRow, 
     choice = wanted(seats, target.data, _group_ids(session, seats.pool.org_id, target.id))
     _settle(session, seats, target, choice.seat_type, refuse=False, actor=actor,
             subject=f"user:{target.id}", now=now)
+
+
+@dataclass(frozen=True)
+class TypeLine:
+    """One seat type as operators read it: counts, waiting users and price."""
+
+    key: str
+    name: str
+    total: int
+    assigned: int
+    free: int
+    waiting: int
+    unit_price_minor: int
+    rank: int
+    is_default: bool
+
+
+def type_lines(session: Session, org_id: str) -> list[TypeLine]:
+    """Highest rank first; `waiting` counts the active users waiting for the type."""
+    waiting: dict[str | None, int] = {key: count for key, count in session.execute(
+        select(UserRow.waiting_seat_type_key, func.count())
+        .where(UserRow.org_id == org_id, UserRow.waiting_seat_type_key.is_not(None))
+        .group_by(UserRow.waiting_seat_type_key)
+    )}
+    return [
+        TypeLine(key=t.key, name=t.name, total=t.total, assigned=t.assigned, free=t.free,
+                 waiting=waiting.get(t.key, 0), unit_price_minor=t.unit_price_minor,
+                 rank=t.rank, is_default=t.is_default)
+        for t in seat_types.list_types(session, org_id)
+    ]
