@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from scim.seat_choice import TypeLine, type_lines
 from seats.models import Contract, SeatPool
 from seats.terms import term_end
 
@@ -38,6 +39,7 @@ class SeatCard:
     auto_renew: bool
     minimum_seats: int
     renewal: RenewalPreview
+    types: list[TypeLine]
 
 
 def seat_card(session: Session, org_id: str) -> SeatCard:
@@ -55,4 +57,5 @@ def seat_card(session: Session, org_id: str) -> SeatCard:
         term_start=contract.term_start, term_end=ends, currency=contract.currency,
         unit_price_minor=contract.unit_price_minor, proration=contract.proration,
         auto_renew=contract.auto_renew, minimum_seats=contract.minimum_seats, renewal=renewal,
+        types=type_lines(session, org_id),
     )
