@@ -49,7 +49,10 @@ class Seats:
 
 
 def load(session: Session, pool: LockedPool) -> Seats:
+    """With one type there is nothing to choose: its mappings, if any, are not read."""
     types = seat_types.locked_types(session, pool)
+    if not types.several:
+        return Seats(pool, types, {})
     rows = session.execute(
         select(SeatTypeMapping.group_id, SeatTypeMapping.seat_type_id).where(
             SeatTypeMapping.org_id == pool.org_id
@@ -123,7 +126,8 @@ def seat_user(
     if not document.get("active", False):
         unseat(session, seats, row, actor=actor, subject=subject, now=now)
         return
-    group_ids = set() if row.data is None else _group_ids(session, pool.org_id, row.id)
+    mapped = bool(seats.mapped) and row.data is not None  # a new user is in no group yet
+    group_ids = _group_ids(session, pool.org_id, row.id) if mapped else set()
     choice = wanted(seats, document, group_ids)
     if not row.active:
         seating.claim_seat(session, pool, seats.types, choice.seat_type, actor=actor,
@@ -173,8 +177,8 @@ def promote(session: Session, seats: Seats, *, actor: str, now: datetime) -> Non
     """Moves waiting users, oldest first, while their type has a free seat. A move frees a
     seat of another type, which may let someone else move: the loop ends when no waiting
     user's type has a free seat. Nobody moves on a contract that has ended."""
-    if not seating.term_running(session, seats.pool.org_id, now):
-        return
+    if not seats.types.several or not seating.term_running(session, seats.pool.org_id, now):
+        return  # with one type nobody can wait
     while True:
         open_keys = [t.key for t in seats.types.rows if t.free > 0]
         row = session.scalar(
@@ -321,7 +325,8 @@ def hand_over(session: Session, seats: Seats, source: UserRow, target: UserRow, 
     target.seat_type_key = _held(seats, source).key
     source.seat_type_key = None
     _stop_waiting(source)
-    choice = wanted(seats, target.data, _group_ids(session, seats.pool.org_id, target.id))
+    groups = _group_ids(session, seats.pool.org_id, target.id) if seats.mapped else set()
+    choice = wanted(seats, target.data, groups)
     _settle(session, seats, target, choice.seat_type, refuse=False, actor=actor,
             subject=f"user:{target.id}", now=now)
 

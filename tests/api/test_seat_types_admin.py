@@ -12,7 +12,7 @@ from seats.seat_types import NewSeatType
 from tests.api.admin_support import read
 from tests.api.test_seat_types_api import add_members, asking, group, map_group
 from tests.conftest import NOW
-from tests.support import Admin
+from tests.support import Admin, assert_seat_invariant
 
 pytestmark = pytest.mark.date_sensitive  # seat claims need a running term
 
@@ -41,3 +41,30 @@ def test_edge_64_the_admin_api_shows_types_and_waiting_users(
     listed = {u["id"]: (u["seat_type"], u["waiting_seat_type"])
               for u in read(owner, "/users")["users"]}
     assert listed == {ada["id"]: ("premium", None), bob["id"]: ("standard", "premium")}
+
+
+def test_edge_70_a_purchase_adds_default_seats_and_moves_users_waiting_for_them(
+    make_admin: Callable[..., Admin], database: Database,
+) -> None:
+    """Until purchases are per type, a purchase adds seats of the default type; users waiting
+    for it move in the purchase's transaction."""
+    owner = make_admin(seats=1)
+    with database.transaction() as session:
+        pool = seating.lock_and_renew(session, owner.scim.org_id, NOW)
+        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=1,
+                                                       rank=10), actor="test", now=NOW)
+    owner.scim.create("holder")
+    ada = owner.scim.create("ada", **asking("premium"))
+    dropped = owner.scim.put(f"/Users/{ada['id']}", {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "ada"})
+    assert dropped.status_code == 200
+    assert read(owner, "/seats")["types"][1]["waiting"] == 1  # standard is full: ada waits
+    offer = owner.post("/seats/quotes", {"add_seats": 1}).get_json()
+    bought = owner.post("/seats/purchases", {"quote_id": offer["id"]},
+                        headers={"Idempotency-Key": "seat-types-70"})
+    assert bought.status_code == 201, bought.get_json()
+    types = {t["key"]: t for t in read(owner, "/seats")["types"]}
+    assert (types["standard"]["total"], types["standard"]["assigned"],
+            types["standard"]["waiting"]) == (2, 2, 0)
+    assert (types["premium"]["assigned"], types["premium"]["free"]) == (0, 1)
+    assert_seat_invariant(database, owner.scim.org_id)
