@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -34,6 +35,10 @@ class UserRow(Base):
         ForeignKeyConstraint(["org_id", "waiting_seat_type_key"],
                              ["seat_types.org_id", "seat_types.key"],
                              name="fk_scim_users_waiting_seat_type"),
+        CheckConstraint(
+            "active OR (seat_type_key IS NULL AND waiting_seat_type_key IS NULL)",
+            name="unseated_hold_nothing",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -9,6 +9,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.db import Database
+from scim import users
+from scim.tables import UserRow
 from seats import seat_types, seating
 from seats.errors import InvalidSeatType
 from seats.models import AuditEvent, SeatPool, SeatType
@@ -37,10 +39,18 @@ def test_edge_43_a_new_org_has_one_standard_default_type_holding_its_seats(
     assert_seat_type_invariant(database, org.id)
 
 
-def test_edge_44_the_database_refuses_oversold_types_and_a_second_default(
+def test_edge_44_the_database_refuses_oversold_types_a_second_default_and_idle_holders(
     make_org: Callable[..., OrgRef], database: Database,
 ) -> None:
     org = make_org(2)
+    ctx = users.WriteContext(org_id=org.id, actor="test", now=NOW)
+    with database.transaction() as session:
+        parked = users.create_user(session, {"userName": "parked", "active": False}, ctx).id
+    for column in ("seat_type_key", "waiting_seat_type_key"):
+        with pytest.raises(IntegrityError):
+            with database.transaction() as session:
+                session.execute(update(UserRow).where(UserRow.id == parked)
+                                .values({column: "standard"}))
     with pytest.raises(IntegrityError):
         with database.transaction() as session:
             session.execute(update(SeatType).where(SeatType.org_id == org.id).values(assigned=3))

@@ -62,6 +62,9 @@ def _create_tables() -> None:
         batch_op.create_foreign_key('fk_scim_users_seat_type', 'seat_types', ['org_id', 'seat_type_key'], ['org_id', 'key'])
         batch_op.create_foreign_key('fk_scim_users_waiting_seat_type', 'seat_types', ['org_id', 'waiting_seat_type_key'], ['org_id', 'key'])
         batch_op.create_index('ix_scim_users_org_waiting', ['org_id', 'waiting_seat_type_key', 'waiting_since'], unique=False)
+        batch_op.create_check_constraint(
+            'unseated_hold_nothing',
+            sa.text('active OR (seat_type_key IS NULL AND waiting_seat_type_key IS NULL)'))
 
 
 def _standard_type_per_org() -> None:
@@ -90,6 +93,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('scim_users', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_scim_users_unseated_hold_nothing'), type_='check')
         batch_op.drop_index('ix_scim_users_org_waiting')
         batch_op.drop_constraint('fk_scim_users_waiting_seat_type', type_='foreignkey')
         batch_op.drop_constraint('fk_scim_users_seat_type', type_='foreignkey')
