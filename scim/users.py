@@ -171,7 +171,8 @@ def create_user(session: Session, raw: Any, ctx: WriteContext) -> UserRow:
 
 def replace_user(session: Session, user_id: str, raw: Any, ctx: WriteContext) -> UserRow:
     """PUT: the whole resource is replaced; `active` absent keeps its current value, so only
-    a body that carries it takes the seat lock."""
+    a body that carries it takes the seat lock, or any PUT in an org selling several seat
+    types (replacing `roles`/`entitlements` can change the type wanted)."""
     data = user_input(raw)
     seat_write = "active" in data.document or seat_choice.several_types(session, ctx.org_id)
     pool = seating.lock_and_renew(session, ctx.org_id, ctx.now) if seat_write else None
@@ -186,7 +187,8 @@ def replace_user(session: Session, user_id: str, raw: Any, ctx: WriteContext) ->
 
 def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> UserRow:
     """PATCH: all operations or none; a refused seat claim rolls back every operation. Only
-    a body whose operations write `active` takes the seat lock."""
+    a body whose operations write `active` takes the seat lock, or `roles`/`entitlements`
+    in an org selling several seat types."""
     seat_write = writes(body, "active", USER, USER_TYPE.extension_schemas) or (
         _writes_seat_type(body) and seat_choice.several_types(session, ctx.org_id)
     )
