@@ -284,6 +284,9 @@ def test_edge_55_nested_groups_count_and_the_highest_ranked_mapping_wins(
         {"op": "add", "path": "roles", "value": [{"value": "basic"}]}))
     assert response.status_code == 200  # asking beats any mapping
     assert held(database, ada["id"]) == ("basic", None)
+    response = scim.patch(f"/Users/{ada['id']}", patch_body({"op": "remove", "path": "roles"}))
+    assert response.status_code == 200  # no longer asked for: the mapping decides again
+    assert held(database, ada["id"]) == ("premium", None)
     assert_seat_invariant(database, scim.org_id)
 
 
