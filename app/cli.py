@@ -23,10 +23,12 @@ from app.roles import OWNER, ROLES
 from app.settings import Settings, SettingsError, sqlite_file, write_dev_config
 from app.signed_tokens import issue_admin_token
 from app.sso import validate_key_source
-from seats import credentials, idempotency, orgs, renewal, seating
+from scim import seat_choice
+from seats import credentials, idempotency, orgs, renewal, seat_types, seating
 from seats.clock import utcnow
 from seats.errors import OrgAlreadyExists, SeatsError
 from seats.models import PRORATION_POLICIES
+from seats.seat_types import NewSeatType
 from seats.sso_providers import configure_provider
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -134,10 +136,72 @@ def issue_token(slug: str, name: str) -> None:
 @click.argument("slug")
 @_one_line_errors
 def seats(slug: str) -> None:
-    """Print total / assigned / free seats of the org."""
+    """Print total / assigned / free seats of the org, then one line per seat type when it
+    sells several (with one, the first line is that type's)."""
     with _transaction() as session:
-        counts = seating.seat_counts(session, orgs.org_by_slug(session, slug).id)
+        org_id = orgs.org_by_slug(session, slug).id
+        counts = seating.seat_counts(session, org_id)
+        lines = seat_choice.type_lines(session, org_id)
     click.echo(f"total {counts.total} / assigned {counts.assigned} / free {counts.free}")
+    for line in lines if len(lines) > 1 else ():
+        default = " (default)" if line.is_default else ""
+        click.echo(f"{line.key}{default}: total {line.total} / assigned {line.assigned} / "
+                   f"free {line.free} / waiting {line.waiting}")
+
+
+@main.group("seat-type")
+def seat_type() -> None:
+    """An org's seat types and the IdP groups mapped to them."""
+
+
+@seat_type.command("add")
+@click.argument("slug")
+@click.argument("key")
+@click.option("--name", required=True, help="Display name, e.g. Premium.")
+@click.option("--price-minor", type=click.IntRange(min=0), required=True,
+              help="Annual price per seat, in minor units of the contract's currency.")
+@click.option("--seats", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--rank", type=int, default=0, show_default=True,
+              help="Higher is more capable; the highest-ranked mapped group wins.")
+@click.option("--default", "is_default", is_flag=True, help="Make it the org's default type.")
+@_one_line_errors
+def seat_type_add(slug: str, key: str, name: str, price_minor: int, seats: int, rank: int,
+                  is_default: bool) -> None:
+    """Add a seat type to the org's contract, with its first seats."""
+    with _transaction() as session:
+        pool = seating.lock_and_renew(session, orgs.org_by_slug(session, slug).id, utcnow())
+        seat_types.add_type(session, pool, NewSeatType(
+            key=key, name=name, unit_price_minor=price_minor, seats=seats, rank=rank,
+            is_default=is_default), actor="operator:cli", now=utcnow())
+    click.echo(f"{key}: {seats} seats")
+
+
+@seat_type.command("map")
+@click.argument("slug")
+@click.argument("group_display_name")
+@click.argument("key")
+@_one_line_errors
+def seat_type_map(slug: str, group_display_name: str, key: str) -> None:
+    """Members of the group (as the IdP provisioned it over SCIM, nested groups included)
+    hold seat type KEY unless they ask for another; they move now, or wait for a seat."""
+    with _transaction() as session:
+        org_id = orgs.org_by_slug(session, slug).id
+        group = seat_choice.group_named(session, org_id, group_display_name)
+        seat_choice.map_group(session, org_id, group, key, actor="operator:cli", now=utcnow())
+    click.echo(f"{group_display_name} -> {key}")
+
+
+@seat_type.command("unmap")
+@click.argument("slug")
+@click.argument("group_display_name")
+@_one_line_errors
+def seat_type_unmap(slug: str, group_display_name: str) -> None:
+    """Remove the group's mapping; its members go back to what they ask for or the default."""
+    with _transaction() as session:
+        org_id = orgs.org_by_slug(session, slug).id
+        group = seat_choice.group_named(session, org_id, group_display_name)
+        seat_choice.map_group(session, org_id, group, None, actor="operator:cli", now=utcnow())
+    click.echo(f"{group_display_name} unmapped")
 
 
 @main.command("admin-token")

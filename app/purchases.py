@@ -12,6 +12,7 @@ from typing import Protocol
 
 from app.db import Database
 from app.documents import PurchaseSchema
+from scim import seat_choice
 from seats import commerce, idempotency
 from seats.clock import utcnow
 from seats.errors import QuoteUnusable, SeatsError
@@ -58,6 +59,7 @@ def _confirm(buyer: Buyer, key: str, quote_id: str,
         with buyer.database.transaction() as session:
             purchase = commerce.confirm_top_up(session, buyer.org_id, quote_id,
                                                actor=buyer.actor, now=utcnow())
+            seat_choice.settle_waiting(session, buyer.org_id, actor=buyer.actor, now=utcnow())
             stored = idempotency.StoredResponse(201, PurchaseSchema().dump(purchase))
             idempotency.finish(session, buyer.org_id, key, stored, utcnow())
         return stored

@@ -10,6 +10,7 @@ from typing import Generic, Protocol, TypeVar
 from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session
 
+from scim.seat_choice import TypeLine, type_lines
 from scim.tables import UserRow
 from seats.models import AuditEvent, Contract, SeatPool
 from seats.terms import term_end
@@ -44,6 +45,7 @@ class SeatCard:
     auto_renew: bool
     minimum_seats: int
     renewal: RenewalPreview
+    types: list[TypeLine]
 
 
 def seat_card(session: Session, org_id: str) -> SeatCard:
@@ -61,6 +63,7 @@ def seat_card(session: Session, org_id: str) -> SeatCard:
         term_start=contract.term_start, term_end=ends, currency=contract.currency,
         unit_price_minor=contract.unit_price_minor, proration=contract.proration,
         auto_renew=contract.auto_renew, minimum_seats=contract.minimum_seats, renewal=renewal,
+        types=type_lines(session, org_id),
     )
 
 

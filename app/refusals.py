@@ -11,6 +11,8 @@ _STATUS: dict[type[errors.SeatsError], int] = {
     errors.UnknownOrg: 404,
     errors.InvalidContract: 400,
     errors.InvalidTopUp: 400,
+    errors.InvalidSeatType: 400,
+    errors.UnknownSeatType: 404,
     errors.SeatReductionNotAllowed: 400,
     errors.QuoteNotFound: 404,
     errors.QuoteUnusable: 409,

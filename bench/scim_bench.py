@@ -240,12 +240,13 @@ def _insert_batch_core(
     validation (`user_input`) and derivation of index columns and value rows
     (`users.store_user`, "the one place" that does it) on a transient UserRow, and the
     resulting rows are inserted with two Core executemany statements. The pool's `assigned`
-    is raised under the pool lock, so assigned = active users still holds; what is skipped
+    (and its default seat type's) is raised under the pool lock, so assigned = active users
+    still holds; what is skipped
     is the per-user `seat.claimed` audit row, which no benchmarked request reads."""
     from scim.resources import user_input
     from scim.tables import UserRow, UserValueRow
     from scim.users import store_user
-    from seats import seating
+    from seats import seat_types, seating
     from seats.models import new_id
 
     now = now_utc()
@@ -263,7 +264,12 @@ def _insert_batch_core(
             value["user_id"] = row.id
             values.append(value)
     pool = seating.lock_and_renew(session, org_id, now)
-    pool.assigned += sum(1 for u in users if u["active"])
+    standard = seat_types.locked_types(session, pool).default
+    for user in users:
+        user["seat_type_key"] = standard.key if user["active"] else None
+    seated = sum(1 for u in users if u["active"])
+    pool.assigned += seated
+    standard.assigned += seated
     session.execute(UserRow.__table__.insert(), users)
     if values:
         session.execute(UserValueRow.__table__.insert(), values)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from conformance.flows import entra, okta
 from conformance.flows.runner import Flow, StepResult, run_flow
+from conformance.flows.shared import PREMIUM_SEATS
 from conformance.server import LiveServer, scratch_server
 
 PASSING = ("SUCCESS", "COMPLIANT", "ACCEPTABLE")
@@ -54,12 +55,13 @@ def check_with_scim2_tester(server: LiveServer, tally: Tally) -> None:
 def _credentials(server: LiveServer, flow: Flow) -> dict[str, str]:
     """Each flow gets an org of its own, as each IdP connection is its own tenant, so its
     listings start empty whatever ran before; and a second org with one seat for the
-    refusals."""
+    refusals, which also sells premium seats for the seat type steps."""
     slug = flow.name.lower()
     variables = {
         "token": server.new_org(slug, FLOW_ORG_SEATS),
         "seat_token": server.new_org(f"{slug}-seats", SEAT_ORG_SEATS),
     }
+    server.add_seat_type(f"{slug}-seats", "premium", PREMIUM_SEATS)
     if flow.uses_oauth_client:
         variables["client_id"], variables["client_secret"] = server.new_client(slug)
     return variables

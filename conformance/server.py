@@ -33,6 +33,11 @@ class LiveServer:
         _cli(self.database_url, "create-org", slug, "--seats", str(seats))
         return _cli(self.database_url, "issue-token", slug, "--name", slug)
 
+    def add_seat_type(self, slug: str, key: str, seats: int) -> None:
+        """A second seat type for the org, ranked above its default."""
+        _cli(self.database_url, "seat-type", "add", slug, key, "--name", key.title(),
+             "--price-minor", "60000", "--seats", str(seats), "--rank", "10")
+
     def new_client(self, slug: str) -> tuple[str, str]:
         """An OAuth client of the org: (client_id, client_secret)."""
         lines = _cli(self.database_url, "issue-client", slug).splitlines()

@@ -40,7 +40,7 @@ not_found = partial(ScimError, 404)
 def _seat_limit(exc: seat_errors.NoSeatAvailable) -> ScimError:
     return ScimError(
         403,
-        f"SEAT_LIMIT_REACHED: all {exc.assigned} of {exc.total} seats are assigned. "
+        f"SEAT_LIMIT_REACHED: {exc}. "
         "A primary owner must add seats, or an admin must deactivate a user; then retry.",
     )
 

@@ -1,5 +1,6 @@
 """SCIM use cases on groups (RFC 7643 §4.2, RFC 7644 §3.3-3.6). A membership holds no seat,
-so no group write takes the seat pool lock or can fail for seat reasons (spec edge 16).
+so no group write can fail for seat reasons (spec edge 16); in an org that maps groups to
+seat types it takes the pool lock first and moves its users' seats (scim.seat_choice).
 
 Members are changed as sets of rows (scim.memberships), never by rewriting a list that
 concurrent PATCHes would race on: the member operations are taken out of a PATCH body and
@@ -21,6 +22,7 @@ from scim.errors import ScimError, invalid_filter, invalid_value, mutability, no
 from scim.memberships import Member
 from scim.patch import apply_patch, parse_operations
 from scim.resources import canonical_keys, validate_document
+from scim.seat_choice import GroupWatch
 from scim.tables import GroupRow
 from scim.users import WriteContext
 from seats.models import new_id
@@ -184,12 +186,14 @@ def _store(row: GroupRow, document: dict[str, Any], ctx: WriteContext) -> None:
 
 def create_group(session: Session, raw: Any, ctx: WriteContext) -> GroupRow:
     data = group_input(raw)
+    watch = GroupWatch(session, ctx.org_id, None, actor=ctx.actor, now=ctx.now)
     members = _checked(session, ctx, None, data.members or [])
     row = GroupRow(id=new_id(), org_id=ctx.org_id, created_at=ctx.now, version=0)
     _store(row, data.document, ctx)
     session.add(row)
     session.flush()
     memberships.add(session, ctx.org_id, row.id, members)
+    watch.settle(session, row.id)
     return row
 
 
@@ -199,11 +203,13 @@ def replace_group(session: Session, group_id: str, raw: Any, ctx: WriteContext) 
     lets the server choose), so a rename by PUT cannot empty a large group by accident."""
     data = group_input(raw)
     get_group(session, ctx.org_id, group_id)
+    watch = GroupWatch(session, ctx.org_id, group_id, actor=ctx.actor, now=ctx.now)
     members = None if data.members is None else _checked(session, ctx, group_id, data.members)
     row = _lock_group(session, group_id, ctx)
     _store(row, data.document, ctx)
     if members is not None:
         memberships.replace(session, ctx.org_id, row.id, members)
+    watch.settle(session, row.id)
     return row
 
 
@@ -211,6 +217,7 @@ def patch_group(session: Session, group_id: str, body: Any, ctx: WriteContext) -
     """All operations or none: members are checked and the document patched before the
     first row is written."""
     get_group(session, ctx.org_id, group_id)
+    watch = GroupWatch(session, ctx.org_id, group_id, actor=ctx.actor, now=ctx.now)
     changes, others = _split(body)
     named = [ref for change in changes if change.op != "remove" for ref in change.refs or ()]
     checked = {member.id: member for member in _checked(session, ctx, group_id, named)}
@@ -218,16 +225,19 @@ def patch_group(session: Session, group_id: str, body: Any, ctx: WriteContext) -
     _store(row, row.data if others is None else _patched(row, others), ctx)
     for change in changes:
         _run(session, ctx.org_id, row.id, change, checked)
+    watch.settle(session, row.id)
     return row
 
 
 def delete_group(session: Session, group_id: str, ctx: WriteContext) -> None:
     """The group's own memberships go with it, and so does its membership in other groups."""
+    watch = GroupWatch(session, ctx.org_id, group_id, actor=ctx.actor, now=ctx.now)
     row = _lock_group(session, group_id, ctx, deleting=True)
     memberships.forget(session, ctx.org_id, row.id, ctx.now)
     memberships.remove_all(session, ctx.org_id, row.id)
     session.delete(row)
     session.flush()
+    watch.settle(session, None)
 
 
 def _patched(row: GroupRow, body: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from marshmallow import Schema as MarshmallowSchema
 from scim.errors import invalid_path, invalid_value
 from scim.schemas import (
     GROUP_TYPE,
+    SEAT_USER_SCHEMA,
     USER_TYPE,
     Attribute,
     AttributePath,
@@ -250,8 +251,19 @@ def _links(name: str, references: Sequence[Reference], base_url: str) -> dict[st
 
 
 def render_user(row: Any, base_url: str, groups: Sequence[Reference] = ()) -> dict[str, Any]:
-    document = {**row.data, **_links("groups", groups, base_url)}
+    document = {**row.data, **_links("groups", groups, base_url), **_seat(row)}
     return _render_row(row, USER_TYPE, document, base_url)
+
+
+def _seat(row: Any) -> dict[str, Any]:
+    """The seat extension, from the row's columns; nothing for a user without a seat."""
+    seat = {
+        "seatType": row.seat_type_key,
+        "waitingForSeatType": row.waiting_seat_type_key,
+        "waitingSince": row.waiting_since and format_datetime(row.waiting_since),
+    }
+    shown = {name: value for name, value in seat.items() if value is not None}
+    return {SEAT_USER_SCHEMA: shown} if shown else {}
 
 
 def render_group(row: Any, base_url: str, members: Sequence[Reference] = ()) -> dict[str, Any]:

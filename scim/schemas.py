@@ -461,9 +461,66 @@ def split_urn(schemas: tuple[Schema, ...], text: str) -> tuple[Schema | None, st
     return None, text
 
 
+SEAT_USER_SCHEMA = "urn:scim-seats:params:scim:schemas:extension:seat:1.0:User"
+SEAT_USER = Schema(
+    id=SEAT_USER_SCHEMA,
+    name="SeatUser",
+    description="The seat a user holds, decided by the server from the user's entitlements "
+    "or roles, its groups and the organization's seat types; read-only, returned when asked "
+    "for (attributes=<this URN>)",
+    attributes=(
+        Attribute("seatType", case_exact=True, mutability="readOnly", returned="request",
+                  description="The key of the seat type the user holds; absent while inactive"),
+        Attribute("waitingForSeatType", case_exact=True, mutability="readOnly",
+                  returned="request",
+                  description="The key of the seat type the user should hold but that has no "
+                  "free seat yet; the user moves to it as soon as one frees up"),
+        Attribute("waitingSince", type="dateTime", mutability="readOnly", returned="request",
+                  description="Since when the user waits; the longest waiting moves first"),
+    ),
+)
+"""Rendered from the user's row (scim.seat_choice keeps it), never stored in its document.
+Returned on request only (RFC 7643 §2.4 `returned`): IdPs compare the users they read with
+what they sent, and a representation that grew an extension nobody asked for reads to them
+as drift."""
+
+# Okta's "SCIM with entitlements" guide names these two schemas for the resource types an
+# IdP reads the assignable values from; draft-ietf-scim-roles-entitlements has the service
+# provider list the values it accepts the same way. Each lists the org's seat types, with
+# the key as id: the value an IdP sends back in a user's `roles` or `entitlements`.
+_SEAT_TYPE_ATTRIBUTES = (
+    Attribute("id", case_exact=True, mutability="readOnly", returned="always",
+              uniqueness="server", description="The seat type's key: send it as the value "
+              "of a user's roles or entitlements to ask for this seat type"),
+    Attribute("displayName", mutability="readOnly", description="The seat type's name"),
+    Attribute("description", mutability="readOnly", description="What the seat type is, "
+              "with its rank among the organization's seat types"),
+)
+ROLE = Schema(
+    id="urn:okta:scim:schemas:core:1.0:Role",
+    name="Role",
+    description="A seat type, offered as a role a user can be assigned (Entra app roles)",
+    attributes=(*_SEAT_TYPE_ATTRIBUTES, META),
+)
+ENTITLEMENT = Schema(
+    id="urn:okta:scim:schemas:core:1.0:Entitlement",
+    name="Entitlement",
+    description="A seat type, offered as an entitlement a user can be granted",
+    attributes=(
+        *_SEAT_TYPE_ATTRIBUTES,
+        Attribute("type", mutability="readOnly", canonical_values=("seat",),
+                  description="The kind of entitlement: always 'seat'"),
+        META,
+    ),
+)
+
 USER_TYPE = ResourceType(
-    "User", "/Users", USER, (SchemaExtension(ENTERPRISE_USER),), description="User Account"
+    "User", "/Users", USER, (SchemaExtension(ENTERPRISE_USER), SchemaExtension(SEAT_USER)),
+    description="User Account",
 )
 GROUP_TYPE = ResourceType("Group", "/Groups", GROUP, description="Group")
+ROLE_TYPE = ResourceType("Role", "/Roles", ROLE, description="Seat types, as roles")
+ENTITLEMENT_TYPE = ResourceType("Entitlement", "/Entitlements", ENTITLEMENT,
+                                description="Seat types, as entitlements")
 
-RESOURCE_TYPES: tuple[ResourceType, ...] = (USER_TYPE, GROUP_TYPE)
+RESOURCE_TYPES: tuple[ResourceType, ...] = (USER_TYPE, GROUP_TYPE, ROLE_TYPE, ENTITLEMENT_TYPE)

@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from seats.base import Base, JSONDocument, UTCDateTime
@@ -20,6 +29,16 @@ class UserRow(Base):
         Index("ix_scim_users_org_external_id", "org_id", "external_id"),
         Index("ix_scim_users_org_created", "org_id", "created_at", "id"),
         Index("ix_scim_users_org_active", "org_id", "active"),
+        Index("ix_scim_users_org_waiting", "org_id", "waiting_seat_type_key", "waiting_since"),
+        ForeignKeyConstraint(["org_id", "seat_type_key"], ["seat_types.org_id", "seat_types.key"],
+                             name="fk_scim_users_seat_type"),
+        ForeignKeyConstraint(["org_id", "waiting_seat_type_key"],
+                             ["seat_types.org_id", "seat_types.key"],
+                             name="fk_scim_users_waiting_seat_type"),
+        CheckConstraint(
+            "active OR (seat_type_key IS NULL AND waiting_seat_type_key IS NULL)",
+            name="unseated_hold_nothing",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -33,6 +52,12 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_modified_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The key of the seat type held (None while inactive) and of the one wanted but full,
+    # since when; kept by scim.seat_choice under the pool lock, like the pool's `assigned`.
+    # Keys are stable, so a user renders its type without a join.
+    seat_type_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    waiting_seat_type_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     values: Mapped[list[UserValueRow]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -97,3 +122,16 @@ class GroupMemberRow(Base):
     member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
     member_type: Mapped[str] = mapped_column(String(8))  # User | Group
+
+
+class SeatTypeMapping(Base):
+    """"Members of this group hold this seat type": the IdP's groups, as provisioned over
+    SCIM, choose a user's seat type unless the user asks for one (scim.seat_choice)."""
+
+    __tablename__ = "seat_type_mappings"
+    __table_args__ = (UniqueConstraint("org_id", "group_id", name="uq_seat_type_mappings_group"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    group_id: Mapped[str] = mapped_column(ForeignKey("scim_groups.id", ondelete="CASCADE"))
+    seat_type_id: Mapped[str] = mapped_column(ForeignKey("seat_types.id"))

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from scim import seat_choice
 from scim.errors import ScimError, not_found, uniqueness
 from scim.memberships import forget as forget_memberships
 from scim.patch import apply_patch, writes
@@ -131,20 +132,20 @@ def store_user(row: UserRow, data: UserInput, now: datetime) -> None:
 
 
 def _change_activity(
-    session: Session, pool: LockedPool | None, row: UserRow, active: bool, ctx: WriteContext
+    session: Session, pool: LockedPool | None, row: UserRow, document: dict[str, Any],
+    ctx: WriteContext,
 ) -> None:
-    """Claims or frees the seat when `active` flips. `pool` is None when the caller judged
-    from the request that `active` cannot change (a PUT without it, a PATCH whose operations
-    do not write it): should that judgement ever be wrong, the write fails and rolls back
-    instead of changing `active` without a seat."""
-    if row.active == active:
-        return
+    """Claims, frees or moves the seat for the document about to be stored (its `active`,
+    and the seat type it wants: scim.seat_choice). `pool` is None when the caller judged
+    from the request that neither can change (a PUT without `active` in an org with one
+    seat type, a PATCH whose operations write neither): should that judgement ever be wrong
+    about `active`, the write fails and rolls back instead of changing it without a seat."""
     if pool is None:
-        raise RuntimeError(f"active of user {row.id} would change without the seat lock")
-    if active:
-        seating.claim_seat(session, pool, actor=ctx.actor, subject=_subject(row), now=ctx.now)
-    else:
-        seating.release_seat(session, pool, actor=ctx.actor, subject=_subject(row), now=ctx.now)
+        if row.active != bool(document.get("active", False)):
+            raise RuntimeError(f"active of user {row.id} would change without the seat lock")
+        return
+    seat_choice.seat_user(session, pool, row, document, actor=ctx.actor,
+                          subject=_subject(row), now=ctx.now)
 
 
 def _flush(session: Session, user_name: str) -> None:
@@ -161,7 +162,7 @@ def create_user(session: Session, raw: Any, ctx: WriteContext) -> UserRow:
     pool = seating.lock_and_renew(session, ctx.org_id, ctx.now)
     _ensure_unique_user_name(session, ctx.org_id, data.user_name)
     row = UserRow(id=new_id(), org_id=ctx.org_id, active=False, created_at=ctx.now, version=0)
-    _change_activity(session, pool, row, bool(data.document["active"]), ctx)
+    _change_activity(session, pool, row, data.document, ctx)
     store_user(row, data, ctx.now)
     session.add(row)
     _flush(session, data.user_name)
@@ -170,14 +171,15 @@ def create_user(session: Session, raw: Any, ctx: WriteContext) -> UserRow:
 
 def replace_user(session: Session, user_id: str, raw: Any, ctx: WriteContext) -> UserRow:
     """PUT: the whole resource is replaced; `active` absent keeps its current value, so only
-    a body that carries it takes the seat lock."""
+    a body that carries it takes the seat lock, or any PUT in an org selling several seat
+    types (replacing `roles`/`entitlements` can change the type wanted)."""
     data = user_input(raw)
-    seat_write = "active" in data.document
+    seat_write = "active" in data.document or seat_choice.several_types(session, ctx.org_id)
     pool = seating.lock_and_renew(session, ctx.org_id, ctx.now) if seat_write else None
     row = _lock_user(session, user_id, ctx)
     data.document.setdefault("active", row.active)
     _ensure_unique_user_name(session, ctx.org_id, data.user_name, except_id=row.id)
-    _change_activity(session, pool, row, bool(data.document["active"]), ctx)
+    _change_activity(session, pool, row, data.document, ctx)
     store_user(row, data, ctx.now)
     _flush(session, data.user_name)
     return row
@@ -185,8 +187,11 @@ def replace_user(session: Session, user_id: str, raw: Any, ctx: WriteContext) ->
 
 def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> UserRow:
     """PATCH: all operations or none; a refused seat claim rolls back every operation. Only
-    a body whose operations write `active` takes the seat lock."""
-    seat_write = writes(body, "active", USER, USER_TYPE.extension_schemas)
+    a body whose operations write `active` takes the seat lock, or `roles`/`entitlements`
+    in an org selling several seat types."""
+    seat_write = writes(body, "active", USER, USER_TYPE.extension_schemas) or (
+        _writes_seat_type(body) and seat_choice.several_types(session, ctx.org_id)
+    )
     pool = seating.lock_and_renew(session, ctx.org_id, ctx.now) if seat_write else None
     row = _lock_user(session, user_id, ctx)
     current = {"id": row.id, **row.data}
@@ -195,16 +200,21 @@ def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> 
     data = user_input(patched)  # `remove active` leaves it unassigned: not active
     if data.user_name.lower() != row.user_name_norm:
         _ensure_unique_user_name(session, ctx.org_id, data.user_name, except_id=row.id)
-    _change_activity(session, pool, row, bool(data.document.get("active", False)), ctx)
+    _change_activity(session, pool, row, data.document, ctx)
     store_user(row, data, ctx.now)
     _flush(session, data.user_name)
     return row
 
 
+def _writes_seat_type(body: Any) -> bool:
+    return any(writes(body, name, USER, USER_TYPE.extension_schemas)
+               for name in seat_choice.EXPLICIT)
+
+
 def delete_user(session: Session, user_id: str, ctx: WriteContext) -> None:
     pool = seating.lock_and_renew(session, ctx.org_id, ctx.now)
     row = _lock_user(session, user_id, ctx)
-    _change_activity(session, pool, row, False, ctx)
+    _change_activity(session, pool, row, {**row.data, "active": False}, ctx)
     forget_memberships(session, ctx.org_id, row.id, ctx.now)
     session.delete(row)
     session.flush()
@@ -228,6 +238,8 @@ def reassign_seat(session: Session, from_user_id: str, to_user_id: str,
         raise ReassignmentRefused(f"user {target.id} already holds a seat")
     seating.reassign_seat(session, pool, actor=ctx.actor, source=_subject(source),
                           target=_subject(target), now=ctx.now)
+    seat_choice.hand_over(session, seat_choice.load(session, pool), source, target,
+                          actor=ctx.actor, now=ctx.now)
     for row, active in ((source, False), (target, True)):
         store_user(row, UserInput({**row.data, "active": active}, None), ctx.now)
     session.flush()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from seats import audit, events, invoices, money, seating
+from seats import audit, events, invoices, money, seat_types, seating
 from seats.audit import SeatCounts
 from seats.errors import (
     InvalidTopUp,
@@ -141,6 +141,7 @@ def confirm_top_up(session: Session, org_id: str, quote_id: str, *, actor: str,
     quote = _usable_quote(session, org_id, quote_id, pool, now)
     before = SeatCounts.of(pool)
     pool.total += quote.add_seats
+    seat_types.locked_types(session, pool).default.total += quote.add_seats  # per type: later
     quote.used_at = now
     invoice = invoices.issue(
         session,

@@ -11,11 +11,16 @@ class SeatsError(Exception):
 
 
 class NoSeatAvailable(SeatsError):
-    def __init__(self, total: int, assigned: int, subject: str | None = None) -> None:
+    """`seat_type` names the full type when the org sells several (None: its only one)."""
+
+    def __init__(self, total: int, assigned: int, subject: str | None = None,
+                 seat_type: str | None = None) -> None:
         self.total = total
         self.assigned = assigned
         self.subject = subject
-        super().__init__(f"all {assigned} of {total} seats are assigned")
+        self.seat_type = seat_type
+        kind = f" {seat_type}" if seat_type else ""
+        super().__init__(f"all {assigned} of {total}{kind} seats are assigned")
 
 
 class NoActiveSubscription(SeatsError):
@@ -39,6 +44,16 @@ class OrgAlreadyExists(SeatsError):
 
 class InvalidContract(SeatsError):
     """A contract whose terms make no sense (negative seats or price, unknown currency...)."""
+
+
+class InvalidSeatType(SeatsError):
+    """A seat type that cannot be added as asked (bad key, duplicate, negative seats...)."""
+
+
+class UnknownSeatType(SeatsError):
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"no seat type {key!r} in this organisation")
 
 
 class InvalidTopUp(SeatsError):

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -98,6 +99,38 @@ class SeatPool(Base):
         if self.assigned <= 0:
             raise AssertionError("release without a held seat: the pool counter is corrupt")
         self.assigned -= 1
+
+
+class SeatType(Base):
+    """One kind of seat an org sells (standard, premium, ...), with its own price, total and
+    minimum. The org's pool row stays the one lock and holds the sums over its types, so
+    every invariant on the pool keeps holding; this row's CHECK is the per-type backstop."""
+
+    __tablename__ = "seat_types"
+    __table_args__ = (
+        UniqueConstraint("org_id", "key", name="uq_seat_types_org_key"),
+        CheckConstraint("assigned >= 0 AND assigned <= total", name="assigned_within_total"),
+        CheckConstraint("unit_price_minor >= 0", name="price_not_negative"),
+        CheckConstraint("minimum_seats >= 0", name="minimum_not_negative"),
+        # At most one default per org here; seats.seat_types keeps at least one.
+        Index("uq_seat_types_one_default", "org_id", unique=True,
+              sqlite_where=text("is_default"), postgresql_where=text("is_default")),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    unit_price_minor: Mapped[int] = mapped_column(MinorUnits)
+    total: Mapped[int] = mapped_column(Integer)
+    assigned: Mapped[int] = mapped_column(Integer, default=0)
+    minimum_seats: Mapped[int] = mapped_column(Integer, default=0)
+    rank: Mapped[int] = mapped_column(Integer, default=0)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def free(self) -> int:
+        return self.total - self.assigned
 
 
 class AuditEvent(Base):

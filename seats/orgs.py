@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from seats import money
+from seats import money, seat_types
 from seats.errors import InvalidContract, OrgAlreadyExists, UnknownOrg
 from seats.models import PRORATION_POLICIES, Contract, Org, SeatPool
 
@@ -42,18 +42,18 @@ def create_org(session: Session, slug: str, contract: NewContract, now: datetime
     org = Org(slug=slug, created_at=now)
     session.add(org)
     session.flush()
-    session.add(
-        Contract(
-            org_id=org.id,
-            currency=contract.currency,
-            unit_price_minor=contract.unit_price_minor,
-            term_start=contract.term_start,
-            minimum_seats=contract.minimum_seats,
-            auto_renew=contract.auto_renew,
-            proration=contract.proration,
-        )
+    terms = Contract(
+        org_id=org.id,
+        currency=contract.currency,
+        unit_price_minor=contract.unit_price_minor,
+        term_start=contract.term_start,
+        minimum_seats=contract.minimum_seats,
+        auto_renew=contract.auto_renew,
+        proration=contract.proration,
     )
+    session.add(terms)
     session.add(SeatPool(org_id=org.id, total=contract.seats, assigned=0))
+    seat_types.create_first(session, org.id, terms, contract.seats)
     session.flush()
     return org
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from seats import audit, events, invoices
+from seats import audit, events, invoices, seat_types
 from seats.audit import SeatCounts
 from seats.models import Contract
 from seats.pool_lock import LockedPool
@@ -44,9 +44,12 @@ def roll_over_if_due(session: Session, pool: LockedPool, now: datetime) -> int:
 def _renew_once(session: Session, pool: LockedPool, contract: Contract, now: datetime) -> None:
     before = SeatCounts.of(pool)
     start = term_end(contract.term_start)
-    quantity = contract.renewal_quantity(pool.assigned)
+    types = seat_types.locked_types(session, pool)
+    renewed = seat_types.renewed_quantities(types, contract, pool)
     contract.term_start = start
-    pool.total = quantity
+    for seat_type, quantity in renewed:
+        seat_type.total = quantity
+    pool.total = sum(quantity for _, quantity in renewed)
     invoice = invoices.issue(
         session,
         pool.org_id,
@@ -54,14 +57,17 @@ def _renew_once(session: Session, pool: LockedPool, contract: Contract, now: dat
         currency=contract.currency,
         lines=[
             invoices.Line(
-                description=f"Renewal: {quantity} seats, {start} to {term_end(start)}",
+                description=f"Renewal: {quantity} {kind}seats, {start} to {term_end(start)}",
                 quantity=quantity,
-                unit_price_minor=contract.unit_price_minor,
+                unit_price_minor=seat_type.unit_price_minor,
                 period_start=start,
                 period_end=term_end(start),
                 months=TERM_MONTHS,
-                amount_minor=contract.renewal_amount_minor(pool.assigned),
+                # A renewal is a whole year of every renewed seat: no proration.
+                amount_minor=quantity * seat_type.unit_price_minor,
             )
+            for seat_type, quantity in renewed
+            for kind in [f"{seat_type.key} " if types.several else ""]
         ],
         issued_by=RENEWAL_ACTOR,
         now=now,

@@ -7,11 +7,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from seats import audit, events, renewal
+from seats import audit, events, renewal, seat_types
 from seats.audit import SeatCounts
 from seats.errors import NoActiveSubscription
-from seats.models import Contract, SeatPool
+from seats.models import Contract, SeatPool, SeatType
 from seats.pool_lock import LockedPool, lock_pool
+from seats.seat_types import SeatTypes
 from seats.terms import term_end
 
 
@@ -37,33 +38,62 @@ def renew_if_due(session: Session, org_id: str, now: datetime) -> int:
     return renewal.roll_over_if_due(session, lock_pool(session, org_id), now)
 
 
-def ensure_active_term(session: Session, org_id: str, subject: str | None, now: datetime) -> None:
-    """Activations need a running term: not before it starts, not after a term that does not
-    renew has ended (an auto-renewing one has been rolled over by lock_and_renew already)."""
+def term_running(session: Session, org_id: str, now: datetime) -> bool:
+    """Not before the term starts, not after a term that does not renew has ended (an
+    auto-renewing one has been rolled over by lock_and_renew already)."""
     contract = session.get_one(Contract, org_id)
     end = term_end(contract.term_start)
-    if now.date() < contract.term_start or (not contract.auto_renew and now.date() >= end):
+    return contract.term_start <= now.date() and (contract.auto_renew or now.date() < end)
+
+
+def ensure_active_term(session: Session, org_id: str, subject: str | None, now: datetime) -> None:
+    """Activations need a running term."""
+    if not term_running(session, org_id, now):
+        end = term_end(session.get_one(Contract, org_id).term_start)
         raise NoActiveSubscription(term_end=end, subject=subject)
 
 
+def _type_detail(types: SeatTypes, seat_type: SeatType) -> str | None:
+    """Audit entries name the type only when the org sells several."""
+    return f"seat type {seat_type.key}" if types.several else None
+
+
 def claim_seat(
-    session: Session, pool: LockedPool, *, actor: str, subject: str | None, now: datetime
+    session: Session, pool: LockedPool, types: SeatTypes, seat_type: SeatType, *, actor: str,
+    subject: str | None, now: datetime
 ) -> None:
-    """The one function through which any user becomes seated."""
+    """The one function through which any user becomes seated, in a seat of `seat_type`."""
     ensure_active_term(session, pool.org_id, subject, now)
     before = SeatCounts.of(pool)
-    pool.assign(subject)
-    audit.record(session, pool, action="seat.claimed", actor=actor, subject=subject, before=before, now=now)
+    seat_types.take(pool, seat_type, subject, named=types.several)
+    audit.record(session, pool, action="seat.claimed", actor=actor, subject=subject,
+                 before=before, now=now, detail=_type_detail(types, seat_type))
     events.after_claim(session, pool, now)
 
 
 def release_seat(
-    session: Session, pool: LockedPool, *, actor: str, subject: str | None, now: datetime
+    session: Session, pool: LockedPool, types: SeatTypes, seat_type: SeatType, *, actor: str,
+    subject: str | None, now: datetime
 ) -> None:
     """Frees the seat of a user being deactivated or deleted. Never refuses."""
     before = SeatCounts.of(pool)
-    pool.release()
-    audit.record(session, pool, action="seat.released", actor=actor, subject=subject, before=before, now=now)
+    seat_types.give_back(pool, seat_type)
+    audit.record(session, pool, action="seat.released", actor=actor, subject=subject,
+                 before=before, now=now, detail=_type_detail(types, seat_type))
+
+
+def move_seat(
+    session: Session, pool: LockedPool, types: SeatTypes, source: SeatType, target: SeatType,
+    *, actor: str, subject: str | None, now: datetime
+) -> None:
+    """A seated user changes type: a seat of `target` is claimed (refused when full) and the
+    one of `source` freed, in one step; the pool's counts do not change."""
+    ensure_active_term(session, pool.org_id, subject, now)
+    before = SeatCounts.of(pool)
+    seat_types.take(pool, target, subject, named=True)
+    seat_types.give_back(pool, source)
+    audit.record(session, pool, action="seat.moved", actor=actor, subject=subject,
+                 before=before, now=now, detail=f"from {source.key} to {target.key}")
 
 
 def reassign_seat(session: Session, pool: LockedPool, *, actor: str, source: str, target: str,

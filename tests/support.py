@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.db import Database
 from scim.schemas import USER, USER_SCHEMA
 from scim.tables import UserRow, UserValueRow
-from seats.models import AuditEvent, SeatPool
+from seats.models import AuditEvent, SeatPool, SeatType
 
 SCIM_JSON = "application/scim+json"
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -81,7 +81,8 @@ def snapshot(database: Database, org_id: str) -> Snapshot:
     a seat refusal adds exactly one `seat.refused` entry)."""
     with database.transaction(write=False) as session:
         users = [
-            (r.id, r.user_name, r.active, r.version, r.data)
+            (r.id, r.user_name, r.active, r.version, r.data, r.seat_type_key,
+             r.waiting_seat_type_key)
             for r in session.scalars(
                 select(UserRow).where(UserRow.org_id == org_id).order_by(UserRow.id)
             )
@@ -113,6 +114,36 @@ def assert_seat_invariant(database: Database, org_id: str) -> None:
     state = snapshot(database, org_id)
     assert 0 <= state.assigned <= state.total
     assert state.assigned == active_users(database, org_id)
+    assert_seat_type_invariant(database, org_id)
+
+
+def assert_seat_type_invariant(database: Database, org_id: str) -> None:
+    """Per seat type (docs/spec/seat-types.md): 0 ≤ assigned ≤ total, assigned = active users
+    holding it, the pool is the sum of its types, exactly one default, only active users
+    hold a type, and a user waits only for a type other than the one held."""
+    with database.transaction(write=False) as session:
+        pool = session.get_one(SeatPool, org_id)
+        types = session.scalars(select(SeatType).where(SeatType.org_id == org_id)).all()
+        held = {type_id: count for type_id, count in session.execute(
+            select(UserRow.seat_type_key, func.count()).where(
+                UserRow.org_id == org_id, UserRow.active.is_(True)
+            ).group_by(UserRow.seat_type_key)
+        )}
+        unseated_holding = session.scalar(select(func.count()).select_from(UserRow).where(
+            UserRow.org_id == org_id, UserRow.active.is_(False),
+            (UserRow.seat_type_key.is_not(None)) | (UserRow.waiting_seat_type_key.is_not(None)),
+        ))
+        waiting_for_held = session.scalar(select(func.count()).select_from(UserRow).where(
+            UserRow.org_id == org_id, UserRow.waiting_seat_type_key == UserRow.seat_type_key,
+        ))
+    assert [t.is_default for t in types].count(True) == 1
+    assert None not in held, "an active user holds no seat type"
+    for seat_type in types:
+        assert 0 <= seat_type.assigned <= seat_type.total
+        assert seat_type.assigned == held.get(seat_type.key, 0), seat_type.key
+    assert (pool.total, pool.assigned) == (
+        sum(t.total for t in types), sum(t.assigned for t in types))
+    assert unseated_holding == 0 and waiting_for_held == 0
 
 
 def assert_scim_error(response: Any, status: int, scim_type: str | None = None) -> dict[str, Any]:

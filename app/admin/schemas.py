@@ -143,6 +143,11 @@ class DirectoryUserSchema(Schema):
         lambda user: "held" if user.active else "none",  # spec: assigned seats = active users
         metadata={"type": "string", "enum": ["held", "none"]},
     )
+    seat_type = fields.String(attribute="seat_type_key", allow_none=True, metadata={
+        "description": "Key of the seat type held; null while inactive."})
+    waiting_seat_type = fields.String(attribute="waiting_seat_type_key", allow_none=True,
+                                      metadata={"description": "Key of the seat type the user "
+                                                "waits for (none free yet); null when none."})
 
 
 class UserPageSchema(Schema):
@@ -188,6 +193,18 @@ class AuditPageSchema(Schema):
                        "so tailing the log is the same request every time."})
 
 
+class SeatTypeSchema(Schema):
+    key = fields.String(metadata={"description": "Stable key; what IdPs send in roles or "
+                                                 "entitlements.", "example": "premium"})
+    name = fields.String()
+    total = fields.Integer()
+    assigned = fields.Integer()
+    free = fields.Integer()
+    waiting = fields.Integer(metadata={"description": "Active users waiting for this type."})
+    unit_price_minor = fields.Integer(metadata={"description": "Annual price per seat of this "
+                                                               "type, minor units."})
+
+
 class SeatsSchema(Schema):
     total = fields.Integer(metadata={"description": "Seats bought for the current term."})
     assigned = fields.Integer(metadata={"description": "Seats held by active users."})
@@ -203,6 +220,8 @@ class SeatsSchema(Schema):
         attribute="renewal.quantity",
         metadata={"description": "max(minimum_seats, assigned): what a renewal now would buy."}
     )
+    types = fields.List(fields.Nested(SeatTypeSchema), metadata={
+        "description": "The seat types; the totals above are their sums. Highest rank first."})
 
 
 class SeatTotalSchema(Schema):

@@ -8,7 +8,7 @@ from functools import partial
 
 from flask import Blueprint, Response
 
-from app.scim_api import bulk, groups, search, users
+from app.scim_api import bulk, groups, search, seat_types, users
 from app.scim_api.auth import authenticate_scim_client
 from app.scim_api.paths import PREFIX, install_canonical_paths
 from app.scim_api.request import check_url
@@ -38,6 +38,10 @@ ROUTES: list[tuple[str, str, str, Callable[..., Response]]] = [
     ("/Groups/<group_id>", "PATCH", "patch_group", groups.patch_group),
     ("/Groups/<group_id>", "DELETE", "delete_group", groups.delete_group),
     ("/Bulk", "POST", "post_bulk", bulk.post_bulk),
+    ("/Roles", "GET", "list_roles", seat_types.list_roles),
+    ("/Roles/<key>", "GET", "get_role", seat_types.get_role),
+    ("/Entitlements", "GET", "list_entitlements", seat_types.list_entitlements),
+    ("/Entitlements/<key>", "GET", "get_entitlement", seat_types.get_entitlement),
 ]
 
 bp = Blueprint("scim", __name__, url_prefix=PREFIX)

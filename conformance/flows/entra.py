@@ -29,6 +29,7 @@ from conformance.flows.shared import (
     listing,
     patch,
     seat_refusal_steps,
+    seat_type_steps,
 )
 
 USER_NAME = "Grace.Hopper@entra.example"
@@ -213,6 +214,13 @@ def _delete_steps() -> list[Step]:
     ]
 
 
+def _app_role(key: str) -> dict[str, Any]:
+    """An app-role assignment as Entra's default mapping sends it (appRoleAssignments →
+    roles): the app role's value, a string `primary`, Entra's own type."""
+    return {"roles": [{"primary": "False", "type": "WindowsAzureActiveDirectoryRole",
+                       "value": key}]}
+
+
 def flow() -> Flow:
     """The Test Connection probe is a fresh GUID each run, as Entra's is."""
     probe = str(uuid.uuid4())
@@ -220,5 +228,6 @@ def flow() -> Flow:
         *_oauth_steps(probe), *_connection_steps(probe), *_create_steps(), *_match_steps(),
         *_patch_steps(), *_group_steps(), *_delete_steps(),
         *seat_refusal_steps("entra", user_body, lookup_query, set_active),
+        *seat_type_steps("entra", user_body, _app_role),
     ]
     return Flow("Entra", steps, HEADERS, space_as_plus=True, uses_oauth_client=True)

@@ -18,7 +18,14 @@ from conformance.flows.runner import (
     header_contains,
     lacks_element,
 )
-from conformance.flows.shared import GROUP_URN, USER_URN, listing, patch, seat_refusal_steps
+from conformance.flows.shared import (
+    GROUP_URN,
+    USER_URN,
+    listing,
+    patch,
+    seat_refusal_steps,
+    seat_type_steps,
+)
 
 USER_NAME = "Ada.Lovelace@okta.example"
 GROUP_NAME = "Okta Analytical Engines"
@@ -130,4 +137,10 @@ def _group_steps() -> list[Step]:
 
 def flow() -> Flow:
     seats = seat_refusal_steps("okta", user_body, lookup_query, set_active)
-    return Flow("Okta", [*_user_steps(), *_group_steps(), *seats], HEADERS)
+    types = seat_type_steps("okta", user_body, _entitlement)
+    return Flow("Okta", [*_user_steps(), *_group_steps(), *seats, *types], HEADERS)
+
+
+def _entitlement(key: str) -> dict[str, Any]:
+    """Okta Identity Governance pushes the entitlement's id, display and type."""
+    return {"entitlements": [{"value": key, "display": key.title(), "type": "seat"}]}

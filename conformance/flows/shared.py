@@ -82,3 +82,37 @@ def seat_refusal_steps(
         Step("[seats] the refused reactivation left the first user inactive", "GET",
              "/Users/{seat_first}", auth=SEAT_TOKEN, checks=[equals(("active",), False)]),
     ]
+
+
+SEAT_USER_URN = "urn:scim-seats:params:scim:schemas:extension:seat:1.0:User"
+PREMIUM_SEATS = 1
+"""Seats of the `premium` type the one-seat org gets for the seat type steps."""
+
+
+def seat_type_steps(
+    idp: str, create_body: Callable[[str], dict[str, Any]], ask: Callable[[str], dict[str, Any]],
+) -> list[Step]:
+    """docs/spec/seat-types.md as the IdP meets it, in the one-seat org that also sells one
+    premium seat: the IdP reads the assignable values from /Entitlements and /Roles, asks for
+    premium in its own shape (`ask` gives the attribute: Okta entitlements, Entra roles), gets
+    it, and the next request for it is refused naming the type."""
+    first, second = f"premium1@{idp}-seats.example", f"premium2@{idp}-seats.example"
+    return [
+        Step("[seat types] /Entitlements lists the seat types, premium first, by key", "GET",
+             "/Entitlements", auth=SEAT_TOKEN,
+             checks=[equals(("Resources", 0, "id"), "premium"),
+                     equals(("Resources", 1, "id"), "standard")]),
+        Step("[seat types] /Roles lists the same keys", "GET", "/Roles", auth=SEAT_TOKEN,
+             checks=[equals(("Resources", 0, "id"), "premium")]),
+        Step(f"[seat types] {first} asks for premium and gets it", "POST", "/Users",
+             body={**create_body(first), **ask("premium")}, auth=SEAT_TOKEN, expect=201,
+             save={"premium_first": ("id",)}),
+        Step("[seat types] the user shows the premium seat when asked", "GET",
+             "/Users/{premium_first}", query={"attributes": SEAT_USER_URN}, auth=SEAT_TOKEN,
+             checks=[equals((SEAT_USER_URN, "seatType"), "premium")]),
+        Step(f"[seat types] {second} asks for the full premium type: 403 naming it", "POST",
+             "/Users", body={**create_body(second), **ask("premium")}, auth=SEAT_TOKEN,
+             expect=403,
+             checks=[starts_with(("detail",), "SEAT_LIMIT_REACHED: all 1 of 1 premium seats"),
+                     absent(("scimType",))]),
+    ]

@@ -37,9 +37,9 @@ def test_users_carry_their_seat_state(owner: Admin) -> None:
     users = read(owner, "/users")["users"]
     assert users == [
         {"id": alice["id"], "userName": "alice", "displayName": "Alice", "active": True,
-         "seat": "held"},
+         "seat": "held", "seat_type": "standard", "waiting_seat_type": None},
         {"id": bob["id"], "userName": "bob", "displayName": None, "active": False,
-         "seat": "none"},
+         "seat": "none", "seat_type": None, "waiting_seat_type": None},
     ]
 
 

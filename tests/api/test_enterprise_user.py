@@ -249,7 +249,7 @@ def test_filters_on_what_the_extension_does_not_have_are_invalid(
 
 def test_discovery_announces_the_extension_on_the_user_resource_type(scim: Scim) -> None:
     user_type = scim.get("/ResourceTypes/User").get_json()
-    assert user_type["schemaExtensions"] == [{"schema": ENTERPRISE_URN, "required": False}]
+    assert user_type["schemaExtensions"][0] == {"schema": ENTERPRISE_URN, "required": False}
     schema = scim.get(f"/Schemas/{ENTERPRISE_URN}").get_json()
     names = [attribute["name"] for attribute in schema["attributes"]]
     assert names == ["employeeNumber", "costCenter", "organization", "division", "department",

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from typing import Any
 
 from app.db import Database
+from scim.schemas import SEAT_USER_SCHEMA
+from tests.api.test_seat_types_api import two_types
 from tests.support import (
     USER_URN,
     Scim,
@@ -278,3 +280,67 @@ def test_entra_manager_as_bare_id(scim: Scim) -> None:
     assert body[ENTERPRISE_URN]["manager"]["value"] == manager["id"]
     cleared = _patch_user(scim, user["id"], {"op": "Remove", "path": path})
     assert "manager" not in cleared.get(ENTERPRISE_URN, {})
+
+
+# --- seat types (docs/spec/seat-types.md, edge cases 67-69) ---------------------------------
+
+
+def _premium_org(make_scim: Callable[..., Scim], database: Database, premium: int) -> Scim:
+    return two_types(make_scim, database, standard=3, premium=premium)
+
+
+def _seat_type(scim: Scim, user_id: str) -> str | None:
+    body = scim.get(f"/Users/{user_id}", attributes=SEAT_USER_SCHEMA).get_json()
+    return body.get(SEAT_USER_SCHEMA, {}).get("seatType")
+
+
+def test_edge_67_okta_entitlements_push_add_then_remove_by_value_filter(
+    make_scim: Callable[..., Scim], database: Database,
+) -> None:
+    """Okta (entitlements pushed from Okta Identity Governance) sends the entitlement's id
+    as the value, with its display and type."""
+    scim = _premium_org(make_scim, database, premium=1)
+    ada = scim.create("ada@okta.example", entitlements=[
+        {"value": "premium", "display": "Premium", "type": "seat"}])
+    assert _seat_type(scim, ada["id"]) == "premium"
+    bob = scim.create("bob@okta.example")
+    refused = scim.patch(f"/Users/{bob['id']}", patch_body(
+        {"op": "add", "path": "entitlements", "value": [{"value": "premium", "type": "seat"}]}))
+    assert "premium seats" in assert_scim_error(refused, 403)["detail"]
+    removed = scim.patch(f"/Users/{ada['id']}", patch_body(
+        {"op": "remove", "path": 'entitlements[value eq "premium"]'}))
+    assert removed.status_code == 200, removed.get_json()
+    assert _seat_type(scim, ada["id"]) == "standard"
+    added = scim.patch(f"/Users/{bob['id']}", patch_body(
+        {"op": "add", "path": "entitlements", "value": [{"value": "premium", "type": "seat"}]}))
+    assert added.status_code == 200 and _seat_type(scim, bob["id"]) == "premium"
+
+
+def test_edge_68_entra_app_role_assignment_as_roles__Add_with_string_primary(
+    make_scim: Callable[..., Scim], database: Database,
+) -> None:
+    """Entra sends app-role assignments (appRoleAssignments mapped to `roles`) with the app
+    role's value, a string `primary` and its own type."""
+    scim = _premium_org(make_scim, database, premium=1)
+    ada = scim.create("ada@entra.example")
+    added = scim.patch(f"/Users/{ada['id']}", patch_body({"op": "Add", "path": "roles", "value": [
+        {"primary": "False", "type": "WindowsAzureActiveDirectoryRole", "value": "premium"}]}))
+    assert added.status_code == 200, added.get_json()
+    assert _seat_type(scim, ada["id"]) == "premium"
+    replaced = scim.patch(f"/Users/{ada['id']}", patch_body(
+        {"op": "Replace", "path": "roles", "value": []}))
+    assert replaced.status_code == 200, replaced.get_json()
+    assert _seat_type(scim, ada["id"]) == "standard"
+
+
+def test_edge_69_entra_create_with_roles_for_a_full_type_is_403_and_creates_nothing(
+    make_scim: Callable[..., Scim], database: Database,
+) -> None:
+    scim = _premium_org(make_scim, database, premium=0)
+    before = snapshot(database, scim.org_id)
+    response = scim.post("/Users", {"schemas": [USER_URN], "userName": "cy@entra.example",
+                                    "active": True, "roles": [{"primary": "False",
+                                                               "value": "premium"}]})
+    body = assert_scim_error(response, 403)
+    assert body["detail"].startswith("SEAT_LIMIT_REACHED: all 0 of 0 premium seats")
+    assert snapshot(database, scim.org_id).users == before.users

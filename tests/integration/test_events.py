@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.db import Database
 from app.factory import create_app
 from app.settings import Settings
-from seats import credentials, events, seating
+from seats import credentials, events, seat_types, seating
 from seats.models import AlertSettings, AuditEvent, OutboxEvent
 from tests.conftest import MID_TERM_START, NOW, OrgRef
 from tests.support import Scim, assert_scim_error, user_body
@@ -53,13 +53,15 @@ def types(database: Database, org_id: str) -> list[str]:
 def claim(database: Database, org_id: str, now: datetime = NOW) -> None:
     with database.transaction() as session:
         pool = seating.lock_and_renew(session, org_id, now)
-        seating.claim_seat(session, pool, actor="test", subject=None, now=now)
+        kinds = seat_types.locked_types(session, pool)
+        seating.claim_seat(session, pool, kinds, kinds.default, actor="test", subject=None, now=now)
 
 
 def release(database: Database, org_id: str, now: datetime = NOW) -> None:
     with database.transaction() as session:
         pool = seating.lock_and_renew(session, org_id, now)
-        seating.release_seat(session, pool, actor="test", subject=None, now=now)
+        kinds = seat_types.locked_types(session, pool)
+        seating.release_seat(session, pool, kinds, kinds.default, actor="test", subject=None, now=now)
 
 
 def refuse(database: Database, org_id: str, now: datetime) -> None:
@@ -104,7 +106,9 @@ def test_a_rolled_back_transaction_leaves_no_event(
     org = make_org(1)
     with pytest.raises(RuntimeError), database.transaction() as session:
         pool = seating.lock_and_renew(session, org.id, NOW)
-        seating.claim_seat(session, pool, actor="test", subject=None, now=NOW)
+        kinds = seat_types.locked_types(session, pool)
+        seating.claim_seat(session, pool, kinds, kinds.default, actor="test", subject=None,
+                           now=NOW)
         session.flush()
         assert session.scalar(select(OutboxEvent.id).where(OutboxEvent.org_id == org.id))
         raise RuntimeError("the write that needed the seat failed")

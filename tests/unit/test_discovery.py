@@ -11,6 +11,7 @@ from scim.discovery import OAUTH_CLIENT_CREDENTIALS, BulkLimits, Capabilities
 from scim.errors import ScimError
 from scim.schemas import (
     ENTERPRISE_USER_SCHEMA,
+    SEAT_USER_SCHEMA,
     USER,
     USER_SCHEMA,
     Attribute,
@@ -123,7 +124,8 @@ def test_user_resource_type_is_registered() -> None:
         "endpoint": "/Users",
         "schema": USER_SCHEMA,
         "description": "User Account",
-        "schemaExtensions": [{"schema": ENTERPRISE_USER_SCHEMA, "required": False}],
+        "schemaExtensions": [{"schema": ENTERPRISE_USER_SCHEMA, "required": False},
+                             {"schema": SEAT_USER_SCHEMA, "required": False}],
         "meta": {"resourceType": "ResourceType", "location": f"{BASE}/ResourceTypes/User"},
     } in discovery.resource_type_documents(BASE)
 
