@@ -23,7 +23,7 @@ from app.roles import OWNER, ROLES
 from app.settings import Settings, SettingsError, sqlite_file, write_dev_config
 from app.signed_tokens import issue_admin_token
 from app.sso import validate_key_source
-from seats import credentials, orgs, renewal, seating
+from seats import audit, credentials, orgs, renewal, seating
 from seats.clock import utcnow
 from seats.errors import OrgAlreadyExists, SeatsError
 from seats.models import PRORATION_POLICIES
@@ -31,6 +31,8 @@ from seats.sso_providers import configure_provider
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEMO_TOKEN_NAME = "demo"
+CLI_ACTOR = "cli"
+"""The audit log's actor for changes made on the server's command line (an operator)."""
 
 
 def _one_line_errors(func: F) -> F:
@@ -126,7 +128,7 @@ def issue_token(slug: str, name: str) -> None:
     """Print a new SCIM bearer token for the org. It is shown once; only its hash is kept."""
     with _transaction() as session:
         org = orgs.org_by_slug(session, slug)
-        _, secret = credentials.issue_token(session, org.id, name, utcnow())
+        _, secret = credentials.issue_token(session, org.id, name, utcnow(), CLI_ACTOR)
     click.echo(secret)
 
 
@@ -194,6 +196,9 @@ def configure_sso(slug: str, issuer: str, audience: str, jwks_file: str | None,
                                jwks_url=jwks_url)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
+        audit.record_change(session, org_id, action="sso.configured", actor=CLI_ACTOR,
+                            subject=f"sso:{issuer}"[:255], now=utcnow(),
+                            detail=f"issuer {issuer}, audience {audience}")
     click.echo(f"SSO configured for {slug}: POST /sso/v1/orgs/{slug}/signin")
 
 
@@ -233,7 +238,7 @@ def issue_client(slug: str, name: str) -> None:
     settings = _settings()
     with _transaction() as session:
         org = orgs.org_by_slug(session, slug)
-        client, secret = credentials.issue_client(session, org.id, name, utcnow())
+        client, secret = credentials.issue_client(session, org.id, name, utcnow(), CLI_ACTOR)
     click.echo(f"client_id:     {client.id}")
     click.echo(f"client_secret: {secret}")
     click.echo(f"token URL:     {settings.base_url}/oauth/token")
@@ -245,7 +250,7 @@ def issue_client(slug: str, name: str) -> None:
 def revoke_client(client_id: str) -> None:
     """Revoke an OAuth client: it gets no new access tokens and those it holds stop working."""
     with _transaction() as session:
-        credentials.revoke_client(session, client_id, utcnow())
+        credentials.revoke_client(session, client_id, utcnow(), CLI_ACTOR)
     click.echo(f"OAuth client {client_id} revoked")
 
 
@@ -283,8 +288,8 @@ def _replace_demo_token(session: Session, org_id: str) -> tuple[str, int]:
     earlier = [token for token in credentials.list_tokens(session, org_id)
                if token.name == DEMO_TOKEN_NAME and token.revoked_at is None]
     for token in earlier:
-        credentials.revoke_token(session, org_id, token.id, now)
-    _, secret = credentials.issue_token(session, org_id, DEMO_TOKEN_NAME, now)
+        credentials.revoke_token(session, org_id, token.id, now, CLI_ACTOR)
+    _, secret = credentials.issue_token(session, org_id, DEMO_TOKEN_NAME, now, CLI_ACTOR)
     return secret, len(earlier)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Generic, Protocol, TypeVar
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from scim.tables import UserRow
@@ -169,10 +169,32 @@ MAX_AUDIT_ID = 2_147_483_647
 so each front end refuses it as input before it reaches a query."""
 
 
-def audit_page(session: Session, org_id: str, paging: Paging[AuditEvent], *,
-               action: str = "") -> Page[AuditEvent]:
-    """Paged by id, which walks the (org_id, id) index: cost does not grow with the log."""
+USER_SUBJECTS = ("user:", "userName:")
+"""How entries name a user: `user:<id>`, or `userName:<name>` for an SSO sign-in refused
+before the user existed."""
+
+
+def _about_user(user: str) -> ColumnElement[bool]:
+    """Entries about one user, given as its id or its userName. userNames match in any
+    letter case (RFC 7643 §4.1.1: caseExact false), against the name the entry kept, so a
+    user renamed or deleted since is still found by the name it had then."""
+    named = and_(func.lower(AuditEvent.subject_name) == user.lower(),
+                 or_(*(AuditEvent.subject.startswith(prefix) for prefix in USER_SUBJECTS)))
+    return or_(AuditEvent.subject == f"user:{user}", named)
+
+
+def audit_entries(org_id: str, *, action: str = "", user: str = "") -> Select[AuditEvent]:
+    """The one query of the audit log, with its filters; the page and the export both
+    arrange it."""
     stmt = select(AuditEvent).where(AuditEvent.org_id == org_id)
     if action:
         stmt = stmt.where(AuditEvent.action == action)
-    return _page(session, stmt, paging)
+    if user:
+        stmt = stmt.where(_about_user(user))
+    return stmt
+
+
+def audit_page(session: Session, org_id: str, paging: Paging[AuditEvent], *,
+               action: str = "", user: str = "") -> Page[AuditEvent]:
+    """Paged by id, which walks the (org_id, id) index: cost does not grow with the log."""
+    return _page(session, audit_entries(org_id, action=action, user=user), paging)

@@ -131,20 +131,24 @@ def store_user(row: UserRow, data: UserInput, now: datetime) -> None:
 
 
 def _change_activity(
-    session: Session, pool: LockedPool | None, row: UserRow, active: bool, ctx: WriteContext
+    session: Session, pool: LockedPool | None, row: UserRow, active: bool, ctx: WriteContext,
+    user_name: str,
 ) -> None:
     """Claims or frees the seat when `active` flips. `pool` is None when the caller judged
     from the request that `active` cannot change (a PUT without it, a PATCH whose operations
     do not write it): should that judgement ever be wrong, the write fails and rolls back
-    instead of changing `active` without a seat."""
+    instead of changing `active` without a seat. `user_name` is the name the write leaves
+    (the row is stored after this), which the audit entry keeps."""
     if row.active == active:
         return
     if pool is None:
         raise RuntimeError(f"active of user {row.id} would change without the seat lock")
     if active:
-        seating.claim_seat(session, pool, actor=ctx.actor, subject=_subject(row), now=ctx.now)
+        seating.claim_seat(session, pool, actor=ctx.actor, subject=_subject(row), now=ctx.now,
+                           subject_name=user_name)
     else:
-        seating.release_seat(session, pool, actor=ctx.actor, subject=_subject(row), now=ctx.now)
+        seating.release_seat(session, pool, actor=ctx.actor, subject=_subject(row), now=ctx.now,
+                             subject_name=user_name)
 
 
 def _flush(session: Session, user_name: str) -> None:
@@ -161,7 +165,7 @@ def create_user(session: Session, raw: Any, ctx: WriteContext) -> UserRow:
     pool = seating.lock_and_renew(session, ctx.org_id, ctx.now)
     _ensure_unique_user_name(session, ctx.org_id, data.user_name)
     row = UserRow(id=new_id(), org_id=ctx.org_id, active=False, created_at=ctx.now, version=0)
-    _change_activity(session, pool, row, bool(data.document["active"]), ctx)
+    _change_activity(session, pool, row, bool(data.document["active"]), ctx, data.user_name)
     store_user(row, data, ctx.now)
     session.add(row)
     _flush(session, data.user_name)
@@ -177,7 +181,7 @@ def replace_user(session: Session, user_id: str, raw: Any, ctx: WriteContext) ->
     row = _lock_user(session, user_id, ctx)
     data.document.setdefault("active", row.active)
     _ensure_unique_user_name(session, ctx.org_id, data.user_name, except_id=row.id)
-    _change_activity(session, pool, row, bool(data.document["active"]), ctx)
+    _change_activity(session, pool, row, bool(data.document["active"]), ctx, data.user_name)
     store_user(row, data, ctx.now)
     _flush(session, data.user_name)
     return row
@@ -195,7 +199,8 @@ def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> 
     data = user_input(patched)  # `remove active` leaves it unassigned: not active
     if data.user_name.lower() != row.user_name_norm:
         _ensure_unique_user_name(session, ctx.org_id, data.user_name, except_id=row.id)
-    _change_activity(session, pool, row, bool(data.document.get("active", False)), ctx)
+    _change_activity(session, pool, row, bool(data.document.get("active", False)), ctx,
+                     data.user_name)
     store_user(row, data, ctx.now)
     _flush(session, data.user_name)
     return row
@@ -204,7 +209,7 @@ def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> 
 def delete_user(session: Session, user_id: str, ctx: WriteContext) -> None:
     pool = seating.lock_and_renew(session, ctx.org_id, ctx.now)
     row = _lock_user(session, user_id, ctx)
-    _change_activity(session, pool, row, False, ctx)
+    _change_activity(session, pool, row, False, ctx, row.user_name)
     forget_memberships(session, ctx.org_id, row.id, ctx.now)
     session.delete(row)
     session.flush()
@@ -227,7 +232,8 @@ def reassign_seat(session: Session, from_user_id: str, to_user_id: str,
     if target.active:
         raise ReassignmentRefused(f"user {target.id} already holds a seat")
     seating.reassign_seat(session, pool, actor=ctx.actor, source=_subject(source),
-                          target=_subject(target), now=ctx.now)
+                          target=_subject(target), now=ctx.now, source_name=source.user_name,
+                          target_name=target.user_name)
     for row, active in ((source, False), (target, True)):
         store_user(row, UserInput({**row.data, "active": active}, None), ctx.now)
     session.flush()

@@ -11,17 +11,21 @@ class SeatsError(Exception):
 
 
 class NoSeatAvailable(SeatsError):
-    def __init__(self, total: int, assigned: int, subject: str | None = None) -> None:
+    def __init__(self, total: int, assigned: int, subject: str | None = None,
+                 subject_name: str | None = None) -> None:
         self.total = total
         self.assigned = assigned
         self.subject = subject
+        self.subject_name = subject_name  # the refused user's name, for the audit entry
         super().__init__(f"all {assigned} of {total} seats are assigned")
 
 
 class NoActiveSubscription(SeatsError):
-    def __init__(self, term_end: object, subject: str | None = None) -> None:
+    def __init__(self, term_end: object, subject: str | None = None,
+                 subject_name: str | None = None) -> None:
         self.term_end = term_end
         self.subject = subject
+        self.subject_name = subject_name
         super().__init__(f"the contract term ended on {term_end} and does not renew")
 
 

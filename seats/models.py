@@ -89,9 +89,10 @@ class SeatPool(Base):
     def free(self) -> int:
         return self.total - self.assigned
 
-    def assign(self, subject: str | None = None) -> None:
+    def assign(self, subject: str | None = None, subject_name: str | None = None) -> None:
         if self.assigned >= self.total:
-            raise NoSeatAvailable(total=self.total, assigned=self.assigned, subject=subject)
+            raise NoSeatAvailable(total=self.total, assigned=self.assigned, subject=subject,
+                                  subject_name=subject_name)
         self.assigned += 1
 
     def release(self) -> None:
@@ -101,7 +102,8 @@ class SeatPool(Base):
 
 
 class AuditEvent(Base):
-    """Append-only record of every seat change and refusal, with before/after counts."""
+    """Append-only record of every seat change and refusal, with before/after counts, and of
+    changes to credentials and settings."""
 
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_org_id_id", "org_id", "id"),)
@@ -110,8 +112,12 @@ class AuditEvent(Base):
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(255))
+    # Names as they read when the entry was written (a token's name, an admin's e-mail, a
+    # userName): renames and deletions later do not rewrite history.
+    actor_name: Mapped[str | None] = mapped_column(Text, nullable=True)
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    subject_name: Mapped[str | None] = mapped_column(Text, nullable=True)
     total_before: Mapped[int] = mapped_column(Integer)
     total_after: Mapped[int] = mapped_column(Integer)
     assigned_before: Mapped[int] = mapped_column(Integer)

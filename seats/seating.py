@@ -37,47 +37,56 @@ def renew_if_due(session: Session, org_id: str, now: datetime) -> int:
     return renewal.roll_over_if_due(session, lock_pool(session, org_id), now)
 
 
-def ensure_active_term(session: Session, org_id: str, subject: str | None, now: datetime) -> None:
+def ensure_active_term(session: Session, org_id: str, subject: str | None, now: datetime,
+                       subject_name: str | None = None) -> None:
     """Activations need a running term: not before it starts, not after a term that does not
     renew has ended (an auto-renewing one has been rolled over by lock_and_renew already)."""
     contract = session.get_one(Contract, org_id)
     end = term_end(contract.term_start)
     if now.date() < contract.term_start or (not contract.auto_renew and now.date() >= end):
-        raise NoActiveSubscription(term_end=end, subject=subject)
+        raise NoActiveSubscription(term_end=end, subject=subject, subject_name=subject_name)
 
 
 def claim_seat(
-    session: Session, pool: LockedPool, *, actor: str, subject: str | None, now: datetime
+    session: Session, pool: LockedPool, *, actor: str, subject: str | None, now: datetime,
+    subject_name: str | None = None,
 ) -> None:
-    """The one function through which any user becomes seated."""
-    ensure_active_term(session, pool.org_id, subject, now)
+    """The one function through which any user becomes seated. `subject_name` (the
+    userName) goes into the audit entry, and into the refusal should there be one."""
+    ensure_active_term(session, pool.org_id, subject, now, subject_name)
     before = SeatCounts.of(pool)
-    pool.assign(subject)
-    audit.record(session, pool, action="seat.claimed", actor=actor, subject=subject, before=before, now=now)
+    pool.assign(subject, subject_name)
+    audit.record(session, pool, action="seat.claimed", actor=actor, subject=subject, before=before,
+                 now=now, subject_name=subject_name)
     events.after_claim(session, pool, now)
 
 
 def release_seat(
-    session: Session, pool: LockedPool, *, actor: str, subject: str | None, now: datetime
+    session: Session, pool: LockedPool, *, actor: str, subject: str | None, now: datetime,
+    subject_name: str | None = None,
 ) -> None:
     """Frees the seat of a user being deactivated or deleted. Never refuses."""
     before = SeatCounts.of(pool)
     pool.release()
-    audit.record(session, pool, action="seat.released", actor=actor, subject=subject, before=before, now=now)
+    audit.record(session, pool, action="seat.released", actor=actor, subject=subject, before=before,
+                 now=now, subject_name=subject_name)
 
 
 def reassign_seat(session: Session, pool: LockedPool, *, actor: str, source: str, target: str,
-                  now: datetime) -> None:
+                  now: datetime, source_name: str | None = None,
+                  target_name: str | None = None) -> None:
     """Audits a seat moving between two users; `assigned` is unchanged, so it never needs a
     free seat, but it is an activation: it needs a running term. The caller flips both users
-    in the same transaction."""
-    ensure_active_term(session, pool.org_id, target, now)
+    in the same transaction. The detail names the source as people know it."""
+    ensure_active_term(session, pool.org_id, target, now, target_name)
     audit.record(session, pool, action="seat.reassigned", actor=actor, subject=target,
-                 before=SeatCounts.of(pool), now=now, detail=f"from {source}")
+                 before=SeatCounts.of(pool), now=now, subject_name=target_name,
+                 detail=f"from {source_name or source}")
 
 
 def record_refusal(
-    session: Session, org_id: str, *, actor: str, subject: str | None, reason: str, now: datetime
+    session: Session, org_id: str, *, actor: str, subject: str | None, reason: str, now: datetime,
+    subject_name: str | None = None,
 ) -> None:
     """Audits a refused activation. Runs in its own transaction after the refused one rolled
     back, so the refusal leaves a trace and nothing of the refused request. It takes the pool
@@ -87,6 +96,6 @@ def record_refusal(
     before = SeatCounts.of(pool)
     audit.record(
         session, pool, action="seat.refused", actor=actor, subject=subject, before=before,
-        now=now, detail=reason,
+        now=now, detail=reason, subject_name=subject_name,
     )
     events.after_refusal(session, org_id, now)

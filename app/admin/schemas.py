@@ -166,14 +166,25 @@ class AuditQuerySchema(PageQuerySchema):
                            metadata={"description": "Only entries with a greater id."})
     action = fields.String(validate=validate.Length(min=1, max=64),
                            metadata={"example": "seat.refused"})
+    user = fields.String(validate=validate.Length(min=1, max=2048), metadata={
+        "description": "Only entries about this user: its id, or its userName in any letter "
+                       "case (the name it had when the entry was written).",
+        "example": "ada@example.com"})
 
 
 class AuditEntrySchema(Schema):
     id = fields.Integer()
     at = UtcTimestamp()
-    actor = fields.String()
+    actor = fields.String(metadata={"description": "`scim-token:<id>`, `oauth-client:<id>`, "
+                                                   "`admin:<email>`, `cli`, `renewal`, `sso:<issuer>`."})
+    actor_name = fields.String(allow_none=True, metadata={
+        "description": "The actor's name when the entry was written: the token's or client's "
+                       "name, the admin's e-mail; null for older entries and named actors."})
     action = fields.String()
     subject = fields.String(allow_none=True)
+    subject_name = fields.String(allow_none=True, metadata={
+        "description": "The subject's name when the entry was written: the userName, the "
+                       "token's name; null when the subject id reads as a name (an invoice)."})
     total_before = fields.Integer()
     total_after = fields.Integer()
     assigned_before = fields.Integer()
