@@ -1,6 +1,7 @@
 """What the admin API and the console both show about an org, read once here: its seats, its
-users and its audit log. The admin API serialises these, the console renders them, so the two
-cannot drift apart; each front end keeps only its own way of paging (its query parameters)."""
+users, its invoices and its audit log. The admin API serialises these, the console renders
+them and both export them (app.exports), so they cannot drift apart; each front end keeps
+only its own way of paging (its query parameters)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,10 +9,10 @@ from datetime import date, datetime
 from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from scim.tables import UserRow
-from seats.models import AuditEvent, Contract, SeatPool
+from seats.models import AuditEvent, Contract, Invoice, SeatPool
 from seats.terms import term_end
 
 Row = TypeVar("Row")
@@ -198,3 +199,21 @@ def audit_page(session: Session, org_id: str, paging: Paging[AuditEvent], *,
                action: str = "", user: str = "") -> Page[AuditEvent]:
     """Paged by id, which walks the (org_id, id) index: cost does not grow with the log."""
     return _page(session, audit_entries(org_id, action=action, user=user), paging)
+
+
+@dataclass(frozen=True)
+class InvoicesByNumber:
+    """Invoices numbered after `after_seq`, in number order: numbers are gapless and never
+    reused, so the number is an exact resume point."""
+
+    after_seq: int
+    size: int
+
+    def arrange(self, stmt: Select[Invoice]) -> Select[Invoice]:
+        return stmt.where(Invoice.seq > self.after_seq).order_by(Invoice.seq)
+
+
+def invoice_page(session: Session, org_id: str, paging: Paging[Invoice]) -> Page[Invoice]:
+    """With their lines, in one more query per page (not one per invoice)."""
+    stmt = select(Invoice).where(Invoice.org_id == org_id).options(selectinload(Invoice.lines))
+    return _page(session, stmt, paging)

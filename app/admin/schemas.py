@@ -161,15 +161,21 @@ class DigitsInteger(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class AuditQuerySchema(PageQuerySchema):
-    after = DigitsInteger(load_default=0, validate=validate.Range(min=0, max=MAX_AUDIT_ID),
-                           metadata={"description": "Only entries with a greater id."})
+class AuditFilterSchema(Schema):
+    """The audit log's filters, shared by its pages and its CSV export (which loads it with
+    unknown=EXCLUDE, as PageQuerySchema does: cache busters are not errors)."""
+
     action = fields.String(validate=validate.Length(min=1, max=64),
                            metadata={"example": "seat.refused"})
     user = fields.String(validate=validate.Length(min=1, max=2048), metadata={
         "description": "Only entries about this user: its id, or its userName in any letter "
                        "case (the name it had when the entry was written).",
         "example": "ada@example.com"})
+
+
+class AuditQuerySchema(PageQuerySchema, AuditFilterSchema):
+    after = DigitsInteger(load_default=0, validate=validate.Range(min=0, max=MAX_AUDIT_ID),
+                           metadata={"description": "Only entries with a greater id."})
 
 
 class AuditEntrySchema(Schema):

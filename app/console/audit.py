@@ -12,9 +12,14 @@ from seats.models import AuditEvent
 PAGE_SIZE = 50
 
 
+def audit_filters() -> tuple[str, str]:
+    """The event type and the user to filter by, cut to what the columns can hold: the page
+    and its CSV download read them alike."""
+    return request.args.get("action", "")[:64], request.args.get("user", "").strip()[:2048]
+
+
 def audit() -> str:
-    action = request.args.get("action", "")[:64]
-    user = request.args.get("user", "").strip()[:2048]
+    action, user = audit_filters()
     before = number_arg("before", minimum=0, maximum=MAX_AUDIT_ID,
                         message="`before` must be an audit entry id, a whole number.")
     with current_db().transaction(write=False) as session:

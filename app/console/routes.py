@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask.typing import RouteCallable
 
-from app.console import audit, billing, signin, tokens, usage, users
+from app.console import audit, billing, exports, signin, tokens, usage, users
 from app.console.blueprint import bp
 
 ROUTES: list[tuple[str, list[str], str, RouteCallable]] = [
@@ -29,6 +29,9 @@ ROUTES: list[tuple[str, list[str], str, RouteCallable]] = [
     ("/tokens", ["POST"], "create_token", tokens.create_token),
     ("/tokens/<token_id>/revoke", ["POST"], "revoke_token", tokens.revoke_token),
     ("/audit", ["GET"], "audit", audit.audit),
+    ("/users.csv", ["GET"], "users_csv", exports.users_csv),
+    ("/invoices.csv", ["GET"], "invoices_csv", exports.invoices_csv),
+    ("/audit.csv", ["GET"], "audit_csv", exports.audit_csv),
 ]
 
 for rule, methods, endpoint, view in ROUTES:
