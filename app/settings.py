@@ -127,6 +127,25 @@ def _integer(env: Mapping[str, str], name: str, default: int) -> int:
 
 
 @dataclass(frozen=True)
+class Seller:
+    """Who issues the invoices (SCIM_SELLER_*): printed on every invoice and its PDF."""
+
+    name: str = "scim-seats"
+    address: str = ""
+    tax_id: str = ""
+    email: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Seller:
+        """The address may span lines: real newlines, or `\\n` where an environment file
+        cannot hold one."""
+        return cls(name=env.get("SCIM_SELLER_NAME") or cls.name,
+                   address=env.get("SCIM_SELLER_ADDRESS", "").replace("\\n", "\n").strip(),
+                   tax_id=env.get("SCIM_SELLER_TAX_ID", "").strip(),
+                   email=env.get("SCIM_SELLER_EMAIL", "").strip())
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     secret_key: str = DEV_SECRET_KEY
@@ -146,6 +165,7 @@ class Settings:
     metrics_token: str | None = None
     webhook_allow_private: bool = False  # deliver to loopback/private addresses (development)
     dev_config: Path | None = None  # the development file these settings came from, if any
+    seller: Seller = Seller()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -182,6 +202,7 @@ class Settings:
             metrics_token=env.get("SCIM_METRICS_TOKEN") or None,
             webhook_allow_private=env.get("SCIM_WEBHOOK_ALLOW_PRIVATE", "") in ("1", "true", "yes"),
             dev_config=dev_config,
+            seller=Seller.from_env(env),
         )
 
     @property

@@ -230,6 +230,9 @@ class InvoiceLine(Base):
     period_end: Mapped[date] = mapped_column(Date)
     months: Mapped[int | None] = mapped_column(Integer, nullable=True)
     days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # What `days` counts out of (the term's or the month's days), so the line can show its
+    # fraction; NULL on lines issued before it was kept.
+    days_in_period: Mapped[int | None] = mapped_column(Integer, nullable=True)
     amount_minor: Mapped[int] = mapped_column(MinorUnits)
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
@@ -248,6 +251,20 @@ class IdempotencyKey(Base):
     response_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     response_body: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class BillingProfile(Base):
+    """Who the org's invoices are addressed to, as its primary owner keeps it. Invoices show
+    the profile as it is when they are read; the amounts and lines never change."""
+
+    __tablename__ = "billing_profiles"
+
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), primary_key=True)
+    legal_name: Mapped[str] = mapped_column(String(255))
+    address: Mapped[str] = mapped_column(Text, default="")
+    tax_id: Mapped[str] = mapped_column(String(64), default="")
+    billing_email: Mapped[str] = mapped_column(String(254))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -292,3 +292,18 @@ class ReassignmentSchema(Schema):
     from_user = fields.Nested(SeatHolderSchema)
     to_user = fields.Nested(SeatHolderSchema)
     seats = fields.Dict()
+
+
+class BillingProfileSchema(Schema):
+    """Who invoices are addressed to. Text is trimmed; address lines are kept as written."""
+
+    legal_name = fields.String(required=True, validate=validate.Length(min=1, max=255),
+                               metadata={"example": "Acme Widgets Ltd"})
+    billing_email = fields.Email(required=True, validate=validate.Length(max=254),
+                                 metadata={"example": "accounts@acme.example"})
+    address = fields.String(load_default="", validate=validate.Length(max=1000), metadata={
+        "description": "Postal address; lines separated by newlines.",
+        "example": "1 High Street\nLondon EC1A 1AA\nUnited Kingdom"})
+    tax_id = fields.String(load_default="", validate=validate.Length(max=64),
+                           metadata={"example": "GB123456789"})
+    updated_at = UtcTimestamp(dump_only=True)
