@@ -24,6 +24,7 @@ from app.settings import Settings, SettingsError, sqlite_file, write_dev_config
 from app.signed_tokens import issue_admin_token
 from app.sso import validate_key_source
 from seats import audit, credentials, orgs, renewal, seating
+from seats.billing_profiles import BillingDetails, save_billing_profile
 from seats.clock import utcnow
 from seats.errors import OrgAlreadyExists, SeatsError
 from seats.models import PRORATION_POLICIES
@@ -200,6 +201,35 @@ def configure_sso(slug: str, issuer: str, audience: str, jwks_file: str | None,
                             subject=f"sso:{issuer}"[:255], now=utcnow(),
                             detail=f"issuer {issuer}, audience {audience}")
     click.echo(f"SSO configured for {slug}: POST /sso/v1/orgs/{slug}/signin")
+
+
+@main.command("billing-profile")
+@click.argument("slug")
+@click.option("--legal-name", required=True, help="Who invoices are addressed to.")
+@click.option("--email", "billing_email", required=True, help="The billing e-mail.")
+@click.option("--address", default="", help="Postal address; separate lines with \\n.")
+@click.option("--tax-id", default="", help="VAT or other tax id.")
+@_one_line_errors
+def billing_profile(slug: str, legal_name: str, billing_email: str, address: str,
+                    tax_id: str) -> None:
+    """Set the org's billing profile, as its primary owner does in the console; checked by the
+    admin API's rules, and audited."""
+    from marshmallow import ValidationError
+
+    from app.admin.schemas import BillingProfileSchema
+
+    body = {"legal_name": legal_name.strip(), "billing_email": billing_email.strip(),
+            "address": address.replace("\\n", "\n").strip(), "tax_id": tax_id.strip()}
+    try:
+        details = BillingDetails(**BillingProfileSchema().load(body))
+    except ValidationError as exc:
+        raise click.ClickException("; ".join(
+            f"{name}: {' '.join(messages)}" for name, messages in exc.normalized_messages().items()
+        )) from exc
+    with _transaction() as session:
+        org_id = orgs.org_by_slug(session, slug).id
+        save_billing_profile(session, org_id, details, actor=CLI_ACTOR, now=utcnow())
+    click.echo(f"billing profile of {slug}: {details.legal_name}")
 
 
 @main.command("deliver-events")
