@@ -1,5 +1,6 @@
-"""`scim-seats billing-profile` against a real database (docs/spec/records.md, 224): the
-admin API's rules, one clear line for a refusal, and an audit entry for a change."""
+"""What the command line changes is audited under the actor `cli` (docs/spec/records.md, 203,
+208, 224): OAuth clients, SSO settings and the billing profile, whose command keeps the admin
+API's rules and refuses in one clear line."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -49,3 +50,30 @@ def test_224_the_cli_refuses_a_bad_profile_in_one_line(run: Run, org: OrgRef, da
     assert result.exit_code == 1 and result.output.count("\n") == 1, result.output
     with database.transaction(write=False) as session:
         assert session.get(BillingProfile, org.id) is None
+
+
+def _entries(database: Database, org_id: str) -> list[AuditEvent]:
+    with database.transaction(write=False) as session:
+        return list(session.scalars(
+            select(AuditEvent).where(AuditEvent.org_id == org_id).order_by(AuditEvent.id)))
+
+
+def test_203_oauth_clients_issued_and_revoked_on_the_cli_are_audited(
+        run: Run, org: OrgRef, database: Database) -> None:
+    issued = run("issue-client", org.slug, "--name", "entra")
+    client_id = issued.output.split()[1]
+    assert run("revoke-client", client_id).exit_code == 0
+    assert run("revoke-client", client_id).exit_code == 0  # revoked once: one entry
+    entries = [(e.action, e.actor, e.subject, e.subject_name) for e in _entries(database, org.id)]
+    assert entries == [("oauth-client.issued", "cli", f"oauth-client:{client_id}", "entra"),
+                       ("oauth-client.revoked", "cli", f"oauth-client:{client_id}", "entra")]
+
+
+def test_208_sso_configuration_is_audited(run: Run, org: OrgRef, database: Database) -> None:
+    result = run("configure-sso", org.slug, "--issuer", "https://idp.example.com/",
+                 "--audience", "scim-seats", "--jwks-url", "https://idp.example.com/keys")
+    assert result.exit_code == 0, result.output
+    (entry,) = _entries(database, org.id)
+    assert (entry.action, entry.actor, entry.subject) == (
+        "sso.configured", "cli", "sso:https://idp.example.com/")
+    assert entry.detail == "issuer https://idp.example.com/, audience scim-seats"
