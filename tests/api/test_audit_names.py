@@ -30,7 +30,7 @@ def _rename(admin: Admin, user_id: str, user_name: str) -> None:
     assert response.status_code == 200, response.get_data(as_text=True)
 
 
-def test_seat_entries_name_the_token_and_the_user(make_admin: Callable[..., Admin]) -> None:
+def test_201_seat_entries_name_the_token_and_the_user(make_admin: Callable[..., Admin]) -> None:
     """201: the token's name and the userName, beside their ids."""
     admin = make_admin(seats=1)
     ada = admin.scim.create("Ada@example.com")["id"]
@@ -42,7 +42,7 @@ def test_seat_entries_name_the_token_and_the_user(make_admin: Callable[..., Admi
     assert refused["subject_name"] == "bob@example.com" and refused["actor_name"] == "test"
 
 
-def test_names_survive_a_rename_and_a_deletion(make_admin: Callable[..., Admin]) -> None:
+def test_202_names_survive_a_rename_and_a_deletion(make_admin: Callable[..., Admin]) -> None:
     """202: an entry reads as it did when written."""
     admin = make_admin(seats=2)
     ada = admin.scim.create("ada@example.com")["id"]
@@ -55,7 +55,7 @@ def test_names_survive_a_rename_and_a_deletion(make_admin: Callable[..., Admin])
     assert len(_entries(admin, user=ada)) == 2
 
 
-def test_token_issue_and_revocation_are_audited_with_the_admins_email(owner: Admin) -> None:
+def test_203_token_issue_and_revocation_are_audited_with_the_admins_email(owner: Admin) -> None:
     """203: who issued or revoked which token, by name; no secret in the log."""
     created = owner.post("/scim-tokens", {"name": "okta"}).get_json()
     assert owner.delete(f"/scim-tokens/{created['id']}").status_code == 204
@@ -69,7 +69,7 @@ def test_token_issue_and_revocation_are_audited_with_the_admins_email(owner: Adm
     assert created["token"] not in str(_entries(owner))
 
 
-def test_alert_changes_are_audited_without_the_secret(owner: Admin) -> None:
+def test_204_alert_changes_are_audited_without_the_secret(owner: Admin) -> None:
     """204: before and after, and only that the secret changed."""
     secret = "s" * 40
     body = {"threshold_percent": 75, "webhook_url": "https://hooks.example.com/seats",
@@ -82,14 +82,14 @@ def test_alert_changes_are_audited_without_the_secret(owner: Admin) -> None:
     assert secret not in str(_entries(owner))
 
 
-def test_a_refused_settings_change_writes_no_entry(owner: Admin) -> None:
+def test_204_a_refused_settings_change_writes_no_entry(owner: Admin) -> None:
     """204: nothing changed, nothing audited."""
     bad = {"threshold_percent": 90, "webhook_url": "https://hooks.example.com/seats"}
     assert owner.put("/alerts", bad).status_code == 400
     assert _entries(owner) == []
 
 
-def test_the_user_filter_matches_users_only(owner: Admin) -> None:
+def test_205_the_user_filter_matches_users_only(owner: Admin) -> None:
     """205: a token named like a user is not that user."""
     owner.scim.create("okta")
     owner.post("/scim-tokens", {"name": "okta"})
@@ -99,13 +99,13 @@ def test_the_user_filter_matches_users_only(owner: Admin) -> None:
     assert [e["action"] for e in _entries(owner, user="okta", action="seat.released")] == []
 
 
-def test_the_user_filter_is_checked(owner: Admin) -> None:
+def test_205_the_user_filter_is_checked(owner: Admin) -> None:
     for bad in ("", "x" * 2049, "a\x00b"):
         response = owner.get("/audit", user=bad)
         assert response.status_code == 400, bad
 
 
-def test_the_console_shows_names_and_filters_by_user(
+def test_206_the_console_shows_names_and_filters_by_user(
         make_console: Callable[..., Console]) -> None:  # noqa: F811
     """206: the console reads the same query as the API."""
     console = make_console("admin", seats=1)
@@ -125,7 +125,7 @@ def _squeeze(html: str) -> str:
     return re.sub(r"\s+", "", html)
 
 
-def test_old_entries_without_names_show_their_ids(app: Flask, owner: Admin) -> None:
+def test_207_old_entries_without_names_show_their_ids(app: Flask, owner: Admin) -> None:
     """207: entries written before names were kept read as before."""
     from seats.models import AuditEvent
 
