@@ -218,8 +218,8 @@ def billing_profile(slug: str, legal_name: str, billing_email: str, address: str
 
     from app.admin.schemas import BillingProfileSchema
 
-    body = {"legal_name": legal_name.strip(), "billing_email": billing_email.strip(),
-            "address": address.replace("\\n", "\n").strip(), "tax_id": tax_id.strip()}
+    body = {"legal_name": legal_name, "billing_email": billing_email,
+            "address": address.replace("\\n", "\n"), "tax_id": tax_id}
     try:
         details = BillingDetails(**BillingProfileSchema().load(body))
     except ValidationError as exc:

@@ -56,13 +56,7 @@ def put_billing_profile() -> Response:
         400: InvalidInput
         403: Forbidden
     """
-    wanted = load(BillingProfileSchema(), json_body(), "INVALID_BODY")
-    details = BillingDetails(legal_name=wanted["legal_name"].strip(),
-                             billing_email=wanted["billing_email"].strip(),
-                             address=wanted["address"].strip(), tax_id=wanted["tax_id"].strip())
-    if not details.legal_name:
-        message = "legal_name must not be blank."
-        raise Problem(400, "INVALID_BODY", message, errors={"legal_name": [message]})
+    details = BillingDetails(**load(BillingProfileSchema(), json_body(), "INVALID_BODY"))
     with current_db().transaction() as session:
         profile = save_billing_profile(session, g.org_id, details, actor=g.actor, now=utcnow())
         return json_response(BillingProfileSchema().dump(profile))

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 from app.admin.problems import Problem
 from app.documents import InvoiceSchema, TermSchema, UtcTimestamp
@@ -295,7 +295,15 @@ class ReassignmentSchema(Schema):
 
 
 class BillingProfileSchema(Schema):
-    """Who invoices are addressed to. Text is trimmed; address lines are kept as written."""
+    """Who invoices are addressed to. Text is trimmed before it is checked (a name of spaces
+    is no name); address lines are kept as written."""
+
+    @pre_load
+    def _trim(self, data: Any, **_: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        return {key: value.strip() if isinstance(value, str) else value
+                for key, value in data.items()}
 
     legal_name = fields.String(required=True, validate=validate.Length(min=1, max=255),
                                metadata={"example": "Acme Widgets Ltd"})
