@@ -73,6 +73,9 @@ def test_221_the_articles_example_reads_correctly_on_the_page(article: tuple[Adm
     assert page.count("USD 1,250.00") == 2  # the line and the total
     assert "1 March 2026" in page and "1 March 2026 to 31 December 2026" in page
     assert ">Issued<" in page and 'data-testid="status">Issued<' in page
+    (line,) = read(owner, f"/invoices/{number}")["lines"]  # the JSON document says it too
+    assert (line["quantity"], line["unit_price_minor"], line["fraction"]) == (5, 30_000, "10/12")
+    assert line["amount_minor"] == 125_000 and line["days_in_period"] is None
 
 
 def test_221_the_articles_example_reads_correctly_in_the_pdf(article: tuple[Admin, str]) -> None:
