@@ -24,7 +24,8 @@ from app.settings import Settings, SettingsError, sqlite_file, write_dev_config
 from app.signed_tokens import issue_admin_token
 from app.sso import validate_key_source
 from scim import seat_choice
-from seats import credentials, idempotency, orgs, renewal, seat_types, seating
+from seats import audit, credentials, idempotency, orgs, renewal, seat_types, seating
+from seats.billing_profiles import BillingDetails, save_billing_profile
 from seats.clock import utcnow
 from seats.errors import OrgAlreadyExists, SeatsError
 from seats.models import PRORATION_POLICIES
@@ -33,6 +34,8 @@ from seats.sso_providers import configure_provider
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEMO_TOKEN_NAME = "demo"
+CLI_ACTOR = "cli"
+"""The audit log's actor for changes made on the server's command line (an operator)."""
 
 
 def _one_line_errors(func: F) -> F:
@@ -128,7 +131,7 @@ def issue_token(slug: str, name: str) -> None:
     """Print a new SCIM bearer token for the org. It is shown once; only its hash is kept."""
     with _transaction() as session:
         org = orgs.org_by_slug(session, slug)
-        _, secret = credentials.issue_token(session, org.id, name, utcnow())
+        _, secret = credentials.issue_token(session, org.id, name, utcnow(), CLI_ACTOR)
     click.echo(secret)
 
 
@@ -269,7 +272,39 @@ def configure_sso(slug: str, issuer: str, audience: str, jwks_file: str | None,
                                jwks_url=jwks_url)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
+        audit.record_change(session, org_id, action="sso.configured", actor=CLI_ACTOR,
+                            subject=f"sso:{issuer}"[:255], now=utcnow(),
+                            detail=f"issuer {issuer}, audience {audience}")
     click.echo(f"SSO configured for {slug}: POST /sso/v1/orgs/{slug}/signin")
+
+
+@main.command("billing-profile")
+@click.argument("slug")
+@click.option("--legal-name", required=True, help="Who invoices are addressed to.")
+@click.option("--email", "billing_email", required=True, help="The billing e-mail.")
+@click.option("--address", default="", help="Postal address; separate lines with \\n.")
+@click.option("--tax-id", default="", help="VAT or other tax id.")
+@_one_line_errors
+def billing_profile(slug: str, legal_name: str, billing_email: str, address: str,
+                    tax_id: str) -> None:
+    """Set the org's billing profile, as its primary owner does in the console; checked by the
+    admin API's rules, and audited."""
+    from marshmallow import ValidationError
+
+    from app.admin.schemas import BillingProfileSchema
+
+    body = {"legal_name": legal_name, "billing_email": billing_email,
+            "address": address.replace("\\n", "\n"), "tax_id": tax_id}
+    try:
+        details = BillingDetails(**BillingProfileSchema().load(body))
+    except ValidationError as exc:
+        raise click.ClickException("; ".join(
+            f"{name}: {' '.join(messages)}" for name, messages in exc.normalized_messages().items()
+        )) from exc
+    with _transaction() as session:
+        org_id = orgs.org_by_slug(session, slug).id
+        save_billing_profile(session, org_id, details, actor=CLI_ACTOR, now=utcnow())
+    click.echo(f"billing profile of {slug}: {details.legal_name}")
 
 
 @main.command("deliver-events")
@@ -308,7 +343,7 @@ def issue_client(slug: str, name: str) -> None:
     settings = _settings()
     with _transaction() as session:
         org = orgs.org_by_slug(session, slug)
-        client, secret = credentials.issue_client(session, org.id, name, utcnow())
+        client, secret = credentials.issue_client(session, org.id, name, utcnow(), CLI_ACTOR)
     click.echo(f"client_id:     {client.id}")
     click.echo(f"client_secret: {secret}")
     click.echo(f"token URL:     {settings.base_url}/oauth/token")
@@ -320,7 +355,7 @@ def issue_client(slug: str, name: str) -> None:
 def revoke_client(client_id: str) -> None:
     """Revoke an OAuth client: it gets no new access tokens and those it holds stop working."""
     with _transaction() as session:
-        credentials.revoke_client(session, client_id, utcnow())
+        credentials.revoke_client(session, client_id, utcnow(), CLI_ACTOR)
     click.echo(f"OAuth client {client_id} revoked")
 
 
@@ -358,8 +393,8 @@ def _replace_demo_token(session: Session, org_id: str) -> tuple[str, int]:
     earlier = [token for token in credentials.list_tokens(session, org_id)
                if token.name == DEMO_TOKEN_NAME and token.revoked_at is None]
     for token in earlier:
-        credentials.revoke_token(session, org_id, token.id, now)
-    _, secret = credentials.issue_token(session, org_id, DEMO_TOKEN_NAME, now)
+        credentials.revoke_token(session, org_id, token.id, now, CLI_ACTOR)
+    _, secret = credentials.issue_token(session, org_id, DEMO_TOKEN_NAME, now, CLI_ACTOR)
     return secret, len(earlier)
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
+from app.printed_invoices import fraction as line_fraction
+
 
 class UtcTimestamp(fields.DateTime):
     """ISO 8601 in UTC with a `Z`, the form every admin API timestamp takes."""
@@ -31,6 +33,13 @@ class InvoiceLineSchema(Schema):
     period = fields.Method("_period", metadata={"type": "object"})
     months = fields.Integer(allow_none=True)
     days = fields.Integer(allow_none=True)
+    days_in_period = fields.Integer(allow_none=True, metadata={
+        "description": "What `days` counts out of: the term's days (daily) or the month's "
+                       "(monthly_daily); null for lines issued before it was kept."})
+    fraction = fields.Function(line_fraction, metadata={
+        "type": "string", "example": "10/12",
+        "description": "The prorated share of the annual price: amount = quantity × unit "
+                       "price × fraction, rounded half up once."})
     amount_minor = fields.Integer()
 
     def _period(self, line: Any) -> dict[str, Any]:

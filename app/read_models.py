@@ -1,18 +1,19 @@
 """What the admin API and the console both show about an org, read once here: its seats, its
-users and its audit log. The admin API serialises these, the console renders them, so the two
-cannot drift apart; each front end keeps only its own way of paging (its query parameters)."""
+users, its invoices and its audit log. The admin API serialises these, the console renders
+them and both export them (app.exports), so they cannot drift apart; each front end keeps
+only its own way of paging (its query parameters)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Generic, Protocol, TypeVar
 
-from sqlalchemy import Select, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+from sqlalchemy.orm import Session, selectinload
 
 from scim.seat_choice import TypeLine, type_lines
 from scim.tables import UserRow
-from seats.models import AuditEvent, Contract, SeatPool
+from seats.models import AuditEvent, Contract, Invoice, SeatPool
 from seats.terms import term_end
 
 Row = TypeVar("Row")
@@ -172,10 +173,50 @@ MAX_AUDIT_ID = 2_147_483_647
 so each front end refuses it as input before it reaches a query."""
 
 
-def audit_page(session: Session, org_id: str, paging: Paging[AuditEvent], *,
-               action: str = "") -> Page[AuditEvent]:
-    """Paged by id, which walks the (org_id, id) index: cost does not grow with the log."""
+USER_SUBJECTS = ("user:", "userName:")
+"""How entries name a user: `user:<id>`, or `userName:<name>` for an SSO sign-in refused
+before the user existed."""
+
+
+def _about_user(user: str) -> ColumnElement[bool]:
+    """Entries about one user, given as its id or its userName. userNames match in any
+    letter case (RFC 7643 §4.1.1: caseExact false), against the name the entry kept, so a
+    user renamed or deleted since is still found by the name it had then."""
+    named = and_(func.lower(AuditEvent.subject_name) == user.lower(),
+                 or_(*(AuditEvent.subject.startswith(prefix) for prefix in USER_SUBJECTS)))
+    return or_(AuditEvent.subject == f"user:{user}", named)
+
+
+def audit_entries(org_id: str, *, action: str = "", user: str = "") -> Select[AuditEvent]:
+    """The one query of the audit log, with its filters; the page and the export both
+    arrange it."""
     stmt = select(AuditEvent).where(AuditEvent.org_id == org_id)
     if action:
         stmt = stmt.where(AuditEvent.action == action)
+    if user:
+        stmt = stmt.where(_about_user(user))
+    return stmt
+
+
+def audit_page(session: Session, org_id: str, paging: Paging[AuditEvent], *,
+               action: str = "", user: str = "") -> Page[AuditEvent]:
+    """Paged by id, which walks the (org_id, id) index: cost does not grow with the log."""
+    return _page(session, audit_entries(org_id, action=action, user=user), paging)
+
+
+@dataclass(frozen=True)
+class InvoicesByNumber:
+    """Invoices numbered after `after_seq`, in number order: numbers are gapless and never
+    reused, so the number is an exact resume point."""
+
+    after_seq: int
+    size: int
+
+    def arrange(self, stmt: Select[Invoice]) -> Select[Invoice]:
+        return stmt.where(Invoice.seq > self.after_seq).order_by(Invoice.seq)
+
+
+def invoice_page(session: Session, org_id: str, paging: Paging[Invoice]) -> Page[Invoice]:
+    """With their lines, in one more query per page (not one per invoice)."""
+    stmt = select(Invoice).where(Invoice.org_id == org_id).options(selectinload(Invoice.lines))
     return _page(session, stmt, paging)

@@ -160,6 +160,25 @@ def _retention_hours(env: Mapping[str, str]) -> int:
 
 
 @dataclass(frozen=True)
+class Seller:
+    """Who issues the invoices (SCIM_SELLER_*): printed on every invoice and its PDF."""
+
+    name: str = "scim-seats"
+    address: str = ""
+    tax_id: str = ""
+    email: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Seller:
+        """The address may span lines: real newlines, or `\\n` where an environment file
+        cannot hold one."""
+        return cls(name=env.get("SCIM_SELLER_NAME") or cls.name,
+                   address=env.get("SCIM_SELLER_ADDRESS", "").replace("\\n", "\n").strip(),
+                   tax_id=env.get("SCIM_SELLER_TAX_ID", "").strip(),
+                   email=env.get("SCIM_SELLER_EMAIL", "").strip())
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     secret_key: str = DEV_SECRET_KEY
@@ -185,6 +204,7 @@ class Settings:
     admin_org_rate_limit: str = ADMIN_ORG_RATE_LIMIT
     idempotency_retention_hours: int = IDEMPOTENCY_RETENTION_HOURS
     dev_config: Path | None = None  # the development file these settings came from, if any
+    seller: Seller = Seller()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -230,6 +250,7 @@ class Settings:
                                              ADMIN_ORG_RATE_LIMIT),
             idempotency_retention_hours=_retention_hours(env),
             dev_config=dev_config,
+            seller=Seller.from_env(env),
         )
 
     @property

@@ -217,6 +217,7 @@ def _record_refusal(identity: signin.Identity, ctx: WriteContext, reason: str) -
         seating.record_refusal(
             session, ctx.org_id, actor=ctx.actor,
             subject=f"userName:{identity.user_name}"[:AUDIT_TEXT_MAX], reason=reason, now=utcnow(),
+            subject_name=identity.user_name,
         )
 
 

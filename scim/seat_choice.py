@@ -123,26 +123,27 @@ def seat_user(
     document is still in `row.data`: a type asked for anew is refused when full, one asked
     for before only waits (Okta re-sends whole profiles; they must not start failing)."""
     seats = load(session, pool)
+    name = document.get("userName") or row.user_name  # the name the write leaves, for audit
     if not document.get("active", False):
-        unseat(session, seats, row, actor=actor, subject=subject, now=now)
+        unseat(session, seats, row, actor=actor, subject=subject, now=now, name=name)
         return
     mapped = bool(seats.mapped) and row.data is not None  # a new user is in no group yet
     group_ids = _group_ids(session, pool.org_id, row.id) if mapped else set()
     choice = wanted(seats, document, group_ids)
     if not row.active:
         seating.claim_seat(session, pool, seats.types, choice.seat_type, actor=actor,
-                           subject=subject, now=now)
+                           subject=subject, now=now, subject_name=name)
         row.seat_type_key = choice.seat_type.key
         _stop_waiting(row)
         return
     before = None if row.data is None else asked_for(seats.types, row.data)
     refuse = choice.explicit and (before is None or before.id != choice.seat_type.id)
     _settle(session, seats, row, choice.seat_type, refuse=refuse, actor=actor,
-            subject=subject, now=now)
+            subject=subject, now=now, name=name)
 
 
 def unseat(session: Session, seats: Seats, row: UserRow, *, actor: str, subject: str,
-           now: datetime) -> None:
+           now: datetime, name: str | None = None) -> None:
     """Deactivation and deletion: the seat held is freed and waiting ends; waiting users of
     the freed type move up. Never refuses."""
     _stop_waiting(row)
@@ -150,13 +151,13 @@ def unseat(session: Session, seats: Seats, row: UserRow, *, actor: str, subject:
         return
     held = _held(seats, row)
     seating.release_seat(session, seats.pool, seats.types, held, actor=actor, subject=subject,
-                         now=now)
+                         now=now, subject_name=name or row.user_name)
     row.seat_type_key = None
     promote(session, seats, actor=actor, now=now)
 
 
 def _settle(session: Session, seats: Seats, row: UserRow, target: SeatType, *, refuse: bool,
-            actor: str, subject: str, now: datetime) -> None:
+            actor: str, subject: str, now: datetime, name: str | None = None) -> None:
     """A seated user whose wanted type is `target`: moved when a seat is free (or refused,
     when `refuse`), else waiting for it."""
     held = _held(seats, row)
@@ -165,7 +166,7 @@ def _settle(session: Session, seats: Seats, row: UserRow, target: SeatType, *, r
         return
     if target.free > 0 or refuse:
         seating.move_seat(session, seats.pool, seats.types, held, target, actor=actor,
-                          subject=subject, now=now)
+                          subject=subject, now=now, subject_name=name or row.user_name)
         row.seat_type_key = target.key
         _stop_waiting(row)
         promote(session, seats, actor=actor, now=now)
@@ -195,7 +196,7 @@ def promote(session: Session, seats: Seats, *, actor: str, now: datetime) -> Non
             return
         held = _held(seats, row)
         seating.move_seat(session, seats.pool, seats.types, held, target, actor=actor,
-                          subject=f"user:{row.id}", now=now)
+                          subject=f"user:{row.id}", now=now, subject_name=row.user_name)
         row.seat_type_key = target.key
         _stop_waiting(row)
         _touch(row, now)

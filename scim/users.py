@@ -237,7 +237,8 @@ def reassign_seat(session: Session, from_user_id: str, to_user_id: str,
     if target.active:
         raise ReassignmentRefused(f"user {target.id} already holds a seat")
     seating.reassign_seat(session, pool, actor=ctx.actor, source=_subject(source),
-                          target=_subject(target), now=ctx.now)
+                          target=_subject(target), now=ctx.now, source_name=source.user_name,
+                          target_name=target.user_name)
     seat_choice.hand_over(session, seat_choice.load(session, pool), source, target,
                           actor=ctx.actor, now=ctx.now)
     for row, active in ((source, False), (target, True)):

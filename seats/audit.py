@@ -1,12 +1,22 @@
-"""The org's append-only audit log of seat changes, each with before/after counts."""
+"""The org's append-only audit log: seat changes with before/after counts, and the changes
+of credentials and settings that people reviewing access need to see next to them.
+
+Every entry keeps the names people read (a userName, a token's name, an admin's e-mail) as
+they were when it was written, beside the stable ids: a user renamed or deleted later, or a
+token revoked, still reads as it did at the time."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from seats.models import AuditEvent, SeatPool
+from seats.models import AuditEvent, OAuthClientRow, ScimToken, SeatPool
+from seats.pool_lock import lock_pool
+
+_CREDENTIALS: dict[str, type[ScimToken] | type[OAuthClientRow]] = {
+    "scim-token": ScimToken, "oauth-client": OAuthClientRow}
 
 
 @dataclass(frozen=True)
@@ -23,6 +33,19 @@ class SeatCounts:
         return cls(pool.total, pool.assigned)
 
 
+def actor_name(session: Session, actor: str) -> str | None:
+    """The name of a credential actor, read in the writing transaction (a primary-key
+    lookup); an admin (`admin:<sub>`) is named by the sub of its token, the admin's e-mail;
+    None for actors whose id already reads as a name (`renewal`, `sso:<issuer>`)."""
+    kind, _, ref = actor.partition(":")
+    if kind == "admin":
+        return ref
+    model = _CREDENTIALS.get(kind)
+    if model is None:
+        return None
+    return session.scalar(select(model.name).where(model.id == ref))
+
+
 def record(
     session: Session,
     pool: SeatPool,
@@ -33,6 +56,7 @@ def record(
     before: SeatCounts,
     now: datetime,
     detail: str | None = None,
+    subject_name: str | None = None,
 ) -> None:
     """`before` is the pool as it was; the pool as it is now gives the after counts."""
     session.add(
@@ -40,8 +64,10 @@ def record(
             org_id=pool.org_id,
             at=now,
             actor=actor,
+            actor_name=actor_name(session, actor),
             action=action,
             subject=subject,
+            subject_name=subject_name,
             total_before=before.total,
             total_after=pool.total,
             assigned_before=before.assigned,
@@ -49,3 +75,22 @@ def record(
             detail=detail,
         )
     )
+
+
+def record_change(
+    session: Session,
+    org_id: str,
+    *,
+    action: str,
+    actor: str,
+    subject: str | None,
+    now: datetime,
+    subject_name: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """A change that is not a seat decision (a token issued or revoked, settings replaced).
+    It takes the org's seat lock all the same, so audit ids still commit in id order and a
+    client tailing the log with `after` never skips one; the counts are unchanged."""
+    pool = lock_pool(session, org_id)
+    record(session, pool, action=action, actor=actor, subject=subject, before=SeatCounts.of(pool),
+           now=now, detail=detail, subject_name=subject_name)

@@ -157,6 +157,7 @@ def confirm_top_up(session: Session, org_id: str, quote_id: str, *, actor: str,
                 period_end=quote.term_end,
                 months=quote.remaining_months,
                 days=quote.remaining_days,
+                days_in_period=quote.days_in_period,
                 amount_minor=quote.amount_minor,
             )
         ],

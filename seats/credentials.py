@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from seats import audit
 from seats.errors import SeatsError
 from seats.models import OAuthClientRow, ScimToken
 
@@ -35,15 +36,26 @@ def secret_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _audit(session: Session, org_id: str, action: str, actor: str | None, kind: str,
+           credential: ScimToken | OAuthClientRow, now: datetime) -> None:
+    """Who issued or revoked which credential, named as admins named it. Every front end
+    passes its actor; only fixtures that set up a credential pass none."""
+    if actor is not None:
+        audit.record_change(session, org_id, action=action, actor=actor,
+                            subject=f"{kind}:{credential.id}", subject_name=credential.name, now=now)
+
+
 # --- SCIM bearer tokens -------------------------------------------------------------------
 
 
-def issue_token(session: Session, org_id: str, name: str, now: datetime) -> tuple[ScimToken, str]:
+def issue_token(session: Session, org_id: str, name: str, now: datetime,
+                actor: str | None = None) -> tuple[ScimToken, str]:
     """Returns the stored token and its secret; the secret is never retrievable again."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ScimToken(org_id=org_id, name=name, secret_sha256=secret_digest(secret), created_at=now)
     session.add(token)
     session.flush()
+    _audit(session, org_id, "scim-token.issued", actor, "scim-token", token, now)
     return token, secret
 
 
@@ -77,7 +89,8 @@ def list_tokens(session: Session, org_id: str) -> list[ScimToken]:
     ))
 
 
-def revoke_token(session: Session, org_id: str, token_id: str, now: datetime) -> bool:
+def revoke_token(session: Session, org_id: str, token_id: str, now: datetime,
+                 actor: str | None = None) -> bool:
     """False when the org has no such token (another org's counts as none). Revoking twice
     keeps the first time, so the record says when access really ended."""
     token = session.scalar(
@@ -88,6 +101,7 @@ def revoke_token(session: Session, org_id: str, token_id: str, now: datetime) ->
     if token.revoked_at is None:
         token.revoked_at = now
         session.flush()
+        _audit(session, org_id, "scim-token.revoked", actor, "scim-token", token, now)
     return True
 
 
@@ -114,7 +128,7 @@ def touch_token(session: Session, token_id: str, now: datetime) -> None:
 
 
 def issue_client(
-    session: Session, org_id: str, name: str, now: datetime
+    session: Session, org_id: str, name: str, now: datetime, actor: str | None = None
 ) -> tuple[OAuthClientRow, str]:
     """Returns the stored client and its secret; the secret is never retrievable again."""
     secret = CLIENT_SECRET_PREFIX + secrets.token_urlsafe(32)
@@ -124,6 +138,7 @@ def issue_client(
     )
     session.add(client)
     session.flush()
+    _audit(session, org_id, "oauth-client.issued", actor, "oauth-client", client, now)
     return client, secret
 
 
@@ -154,7 +169,8 @@ def live_client_org(session: Session, client_id: str) -> str | None:
     )
 
 
-def revoke_client(session: Session, client_id: str, now: datetime) -> None:
+def revoke_client(session: Session, client_id: str, now: datetime,
+                  actor: str | None = None) -> None:
     """Revoking twice keeps the first time, so the record says when access really ended."""
     client = session.get(OAuthClientRow, client_id)
     if client is None:
@@ -162,3 +178,4 @@ def revoke_client(session: Session, client_id: str, now: datetime) -> None:
     if client.revoked_at is None:
         client.revoked_at = now
         session.flush()
+        _audit(session, client.org_id, "oauth-client.revoked", actor, "oauth-client", client, now)

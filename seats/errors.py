@@ -11,22 +11,26 @@ class SeatsError(Exception):
 
 
 class NoSeatAvailable(SeatsError):
-    """`seat_type` names the full type when the org sells several (None: its only one)."""
+    """`seat_type` names the full type when the org sells several (None: its only one);
+    `subject_name` is the refused user's name, kept on the audit entry."""
 
     def __init__(self, total: int, assigned: int, subject: str | None = None,
-                 seat_type: str | None = None) -> None:
+                 seat_type: str | None = None, subject_name: str | None = None) -> None:
         self.total = total
         self.assigned = assigned
         self.subject = subject
         self.seat_type = seat_type
+        self.subject_name = subject_name
         kind = f" {seat_type}" if seat_type else ""
         super().__init__(f"all {assigned} of {total}{kind} seats are assigned")
 
 
 class NoActiveSubscription(SeatsError):
-    def __init__(self, term_end: object, subject: str | None = None) -> None:
+    def __init__(self, term_end: object, subject: str | None = None,
+                 subject_name: str | None = None) -> None:
         self.term_end = term_end
         self.subject = subject
+        self.subject_name = subject_name
         super().__init__(f"the contract term ended on {term_end} and does not renew")
 
 

@@ -26,6 +26,7 @@ class Line:
     amount_minor: int
     months: int | None = None
     days: int | None = None
+    days_in_period: int | None = None
 
 
 def _next_seq(session: Session, org_id: str) -> int:
@@ -63,6 +64,7 @@ def issue(
                 period_end=line.period_end,
                 months=line.months,
                 days=line.days,
+                days_in_period=line.days_in_period,
                 amount_minor=line.amount_minor,
             )
             for line in lines

@@ -90,9 +90,10 @@ class SeatPool(Base):
     def free(self) -> int:
         return self.total - self.assigned
 
-    def assign(self, subject: str | None = None) -> None:
+    def assign(self, subject: str | None = None, subject_name: str | None = None) -> None:
         if self.assigned >= self.total:
-            raise NoSeatAvailable(total=self.total, assigned=self.assigned, subject=subject)
+            raise NoSeatAvailable(total=self.total, assigned=self.assigned, subject=subject,
+                                  subject_name=subject_name)
         self.assigned += 1
 
     def release(self) -> None:
@@ -134,7 +135,8 @@ class SeatType(Base):
 
 
 class AuditEvent(Base):
-    """Append-only record of every seat change and refusal, with before/after counts."""
+    """Append-only record of every seat change and refusal, with before/after counts, and of
+    changes to credentials and settings."""
 
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_org_id_id", "org_id", "id"),)
@@ -143,8 +145,12 @@ class AuditEvent(Base):
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(255))
+    # Names as they read when the entry was written (a token's name, an admin's e-mail, a
+    # userName): renames and deletions later do not rewrite history.
+    actor_name: Mapped[str | None] = mapped_column(Text, nullable=True)
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    subject_name: Mapped[str | None] = mapped_column(Text, nullable=True)
     total_before: Mapped[int] = mapped_column(Integer)
     total_after: Mapped[int] = mapped_column(Integer)
     assigned_before: Mapped[int] = mapped_column(Integer)
@@ -257,6 +263,9 @@ class InvoiceLine(Base):
     period_end: Mapped[date] = mapped_column(Date)
     months: Mapped[int | None] = mapped_column(Integer, nullable=True)
     days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # What `days` counts out of (the term's or the month's days), so the line can show its
+    # fraction; NULL on lines issued before it was kept.
+    days_in_period: Mapped[int | None] = mapped_column(Integer, nullable=True)
     amount_minor: Mapped[int] = mapped_column(MinorUnits)
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
@@ -275,6 +284,20 @@ class IdempotencyKey(Base):
     response_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     response_body: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class BillingProfile(Base):
+    """Who the org's invoices are addressed to, as its primary owner keeps it. Invoices show
+    the profile as it is when they are read; the amounts and lines never change."""
+
+    __tablename__ = "billing_profiles"
+
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), primary_key=True)
+    legal_name: Mapped[str] = mapped_column(String(255))
+    address: Mapped[str] = mapped_column(Text, default="")
+    tax_id: Mapped[str] = mapped_column(String(64), default="")
+    billing_email: Mapped[str] = mapped_column(String(254))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

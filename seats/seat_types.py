@@ -150,13 +150,15 @@ def by_key_or_refuse(types: SeatTypes, key: str) -> SeatType:
     return seat_type
 
 
-def take(pool: SeatPool, seat_type: SeatType, subject: str | None, *, named: bool) -> None:
+def take(pool: SeatPool, seat_type: SeatType, subject: str | None, *, named: bool,
+         subject_name: str | None = None) -> None:
     """One seat of the type and of the pool; refused when the type is full. `named`: the
     refusal names the type (the org sells several)."""
     if seat_type.assigned >= seat_type.total:
         raise NoSeatAvailable(total=seat_type.total, assigned=seat_type.assigned,
-                              subject=subject, seat_type=seat_type.key if named else None)
-    pool.assign(subject)
+                              subject=subject, seat_type=seat_type.key if named else None,
+                              subject_name=subject_name)
+    pool.assign(subject, subject_name)
     seat_type.assigned += 1
 
 

@@ -46,11 +46,12 @@ def term_running(session: Session, org_id: str, now: datetime) -> bool:
     return contract.term_start <= now.date() and (contract.auto_renew or now.date() < end)
 
 
-def ensure_active_term(session: Session, org_id: str, subject: str | None, now: datetime) -> None:
+def ensure_active_term(session: Session, org_id: str, subject: str | None, now: datetime,
+                       subject_name: str | None = None) -> None:
     """Activations need a running term."""
     if not term_running(session, org_id, now):
         end = term_end(session.get_one(Contract, org_id).term_start)
-        raise NoActiveSubscription(term_end=end, subject=subject)
+        raise NoActiveSubscription(term_end=end, subject=subject, subject_name=subject_name)
 
 
 def _type_detail(types: SeatTypes, seat_type: SeatType) -> str | None:
@@ -60,54 +61,62 @@ def _type_detail(types: SeatTypes, seat_type: SeatType) -> str | None:
 
 def claim_seat(
     session: Session, pool: LockedPool, types: SeatTypes, seat_type: SeatType, *, actor: str,
-    subject: str | None, now: datetime
+    subject: str | None, now: datetime, subject_name: str | None = None,
 ) -> None:
-    """The one function through which any user becomes seated, in a seat of `seat_type`."""
-    ensure_active_term(session, pool.org_id, subject, now)
+    """The one function through which any user becomes seated, in a seat of `seat_type`.
+    `subject_name` (the userName) goes into the audit entry, and into the refusal should
+    there be one."""
+    ensure_active_term(session, pool.org_id, subject, now, subject_name)
     before = SeatCounts.of(pool)
-    seat_types.take(pool, seat_type, subject, named=types.several)
+    seat_types.take(pool, seat_type, subject, named=types.several, subject_name=subject_name)
     audit.record(session, pool, action="seat.claimed", actor=actor, subject=subject,
-                 before=before, now=now, detail=_type_detail(types, seat_type))
+                 before=before, now=now, detail=_type_detail(types, seat_type),
+                 subject_name=subject_name)
     events.after_claim(session, pool, now)
 
 
 def release_seat(
     session: Session, pool: LockedPool, types: SeatTypes, seat_type: SeatType, *, actor: str,
-    subject: str | None, now: datetime
+    subject: str | None, now: datetime, subject_name: str | None = None,
 ) -> None:
     """Frees the seat of a user being deactivated or deleted. Never refuses."""
     before = SeatCounts.of(pool)
     seat_types.give_back(pool, seat_type)
     audit.record(session, pool, action="seat.released", actor=actor, subject=subject,
-                 before=before, now=now, detail=_type_detail(types, seat_type))
+                 before=before, now=now, detail=_type_detail(types, seat_type),
+                 subject_name=subject_name)
 
 
 def move_seat(
     session: Session, pool: LockedPool, types: SeatTypes, source: SeatType, target: SeatType,
-    *, actor: str, subject: str | None, now: datetime
+    *, actor: str, subject: str | None, now: datetime, subject_name: str | None = None,
 ) -> None:
     """A seated user changes type: a seat of `target` is claimed (refused when full) and the
     one of `source` freed, in one step; the pool's counts do not change."""
-    ensure_active_term(session, pool.org_id, subject, now)
+    ensure_active_term(session, pool.org_id, subject, now, subject_name)
     before = SeatCounts.of(pool)
-    seat_types.take(pool, target, subject, named=True)
+    seat_types.take(pool, target, subject, named=True, subject_name=subject_name)
     seat_types.give_back(pool, source)
     audit.record(session, pool, action="seat.moved", actor=actor, subject=subject,
-                 before=before, now=now, detail=f"from {source.key} to {target.key}")
+                 before=before, now=now, detail=f"from {source.key} to {target.key}",
+                 subject_name=subject_name)
 
 
 def reassign_seat(session: Session, pool: LockedPool, *, actor: str, source: str, target: str,
-                  now: datetime) -> None:
+                  now: datetime, source_name: str | None = None,
+                  target_name: str | None = None) -> None:
     """Audits a seat moving between two users; `assigned` is unchanged, so it never needs a
     free seat, but it is an activation: it needs a running term. The caller flips both users
-    in the same transaction."""
-    ensure_active_term(session, pool.org_id, target, now)
+    in the same transaction. The detail names the source as people know it."""
+    ensure_active_term(session, pool.org_id, target, now, target_name)
     audit.record(session, pool, action="seat.reassigned", actor=actor, subject=target,
-                 before=SeatCounts.of(pool), now=now, detail=f"from {source}")
+                 before=SeatCounts.of(pool), now=now, subject_name=target_name,
+                 detail=f"from {source_name or source}")
 
 
 def record_refusal(
-    session: Session, org_id: str, *, actor: str, subject: str | None, reason: str, now: datetime
+    session: Session, org_id: str, *, actor: str, subject: str | None, reason: str, now: datetime,
+    subject_name: str | None = None,
 ) -> None:
     """Audits a refused activation. Runs in its own transaction after the refused one rolled
     back, so the refusal leaves a trace and nothing of the refused request. It takes the pool
@@ -117,6 +126,6 @@ def record_refusal(
     before = SeatCounts.of(pool)
     audit.record(
         session, pool, action="seat.refused", actor=actor, subject=subject, before=before,
-        now=now, detail=reason,
+        now=now, detail=reason, subject_name=subject_name,
     )
     events.after_refusal(session, org_id, now)

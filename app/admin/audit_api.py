@@ -30,6 +30,7 @@ def list_audit_events() -> Response:
     query = load(AuditQuerySchema(), request.args, "INVALID_QUERY")
     paging = AuditOldestFirst(after=query["after"], size=query["limit"])
     with current_db().transaction(write=False) as session:
-        entries = audit_page(session, g.org_id, paging, action=query.get("action", "")).rows
+        entries = audit_page(session, g.org_id, paging, action=query.get("action", ""),
+                             user=query.get("user", "")).rows
     next_after = entries[-1].id if entries else query["after"]
     return json_response(AuditPageSchema().dump({"entries": entries, "next_after": next_after}))

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from flask.typing import RouteCallable
 
-from app.admin import alerts_api, audit_api, directory_api, openapi, seats_api, tokens_api
+from app.admin import (
+    alerts_api,
+    audit_api,
+    billing_api,
+    directory_api,
+    exports_api,
+    openapi,
+    seats_api,
+    tokens_api,
+)
 from app.admin.blueprint import bp
 
 ROUTES: list[tuple[str, list[str], str, RouteCallable]] = [
@@ -26,6 +35,11 @@ ROUTES: list[tuple[str, list[str], str, RouteCallable]] = [
     ("/audit", ["GET"], "list_audit_events", audit_api.list_audit_events),
     ("/alerts", ["GET"], "get_alerts", alerts_api.get_alerts),
     ("/alerts", ["PUT"], "put_alerts", alerts_api.put_alerts),
+    ("/billing-profile", ["GET"], "get_billing_profile", billing_api.get_billing_profile),
+    ("/billing-profile", ["PUT"], "put_billing_profile", billing_api.put_billing_profile),
+    ("/users.csv", ["GET"], "export_users", exports_api.export_users),
+    ("/invoices.csv", ["GET"], "export_invoices", exports_api.export_invoices),
+    ("/audit.csv", ["GET"], "export_audit", exports_api.export_audit),
 ]
 
 for rule, methods, endpoint, view in ROUTES:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 from app.admin.problems import Problem
 from app.documents import InvoiceSchema, TermSchema, UtcTimestamp
@@ -166,19 +166,36 @@ class DigitsInteger(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class AuditQuerySchema(PageQuerySchema):
-    after = DigitsInteger(load_default=0, validate=validate.Range(min=0, max=MAX_AUDIT_ID),
-                           metadata={"description": "Only entries with a greater id."})
+class AuditFilterSchema(Schema):
+    """The audit log's filters, shared by its pages and its CSV export (which loads it with
+    unknown=EXCLUDE, as PageQuerySchema does: cache busters are not errors)."""
+
     action = fields.String(validate=validate.Length(min=1, max=64),
                            metadata={"example": "seat.refused"})
+    user = fields.String(validate=validate.Length(min=1, max=2048), metadata={
+        "description": "Only entries about this user: its id, or its userName in any letter "
+                       "case (the name it had when the entry was written).",
+        "example": "ada@example.com"})
+
+
+class AuditQuerySchema(PageQuerySchema, AuditFilterSchema):
+    after = DigitsInteger(load_default=0, validate=validate.Range(min=0, max=MAX_AUDIT_ID),
+                           metadata={"description": "Only entries with a greater id."})
 
 
 class AuditEntrySchema(Schema):
     id = fields.Integer()
     at = UtcTimestamp()
-    actor = fields.String()
+    actor = fields.String(metadata={"description": "`scim-token:<id>`, `oauth-client:<id>`, "
+                                                   "`admin:<email>`, `cli`, `renewal`, `sso:<issuer>`."})
+    actor_name = fields.String(allow_none=True, metadata={
+        "description": "The actor's name when the entry was written: the token's or client's "
+                       "name, the admin's e-mail; null for older entries and named actors."})
     action = fields.String()
     subject = fields.String(allow_none=True)
+    subject_name = fields.String(allow_none=True, metadata={
+        "description": "The subject's name when the entry was written: the userName, the "
+                       "token's name; null when the subject id reads as a name (an invoice)."})
     total_before = fields.Integer()
     total_after = fields.Integer()
     assigned_before = fields.Integer()
@@ -294,3 +311,26 @@ class ReassignmentSchema(Schema):
     from_user = fields.Nested(SeatHolderSchema)
     to_user = fields.Nested(SeatHolderSchema)
     seats = fields.Dict()
+
+
+class BillingProfileSchema(Schema):
+    """Who invoices are addressed to. Text is trimmed before it is checked (a name of spaces
+    is no name); address lines are kept as written."""
+
+    @pre_load
+    def _trim(self, data: Any, **_: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        return {key: value.strip() if isinstance(value, str) else value
+                for key, value in data.items()}
+
+    legal_name = fields.String(required=True, validate=validate.Length(min=1, max=255),
+                               metadata={"example": "Acme Widgets Ltd"})
+    billing_email = fields.Email(required=True, validate=validate.Length(max=254),
+                                 metadata={"example": "accounts@acme.example"})
+    address = fields.String(load_default="", validate=validate.Length(max=1000), metadata={
+        "description": "Postal address; lines separated by newlines.",
+        "example": "1 High Street\nLondon EC1A 1AA\nUnited Kingdom"})
+    tax_id = fields.String(load_default="", validate=validate.Length(max=64),
+                           metadata={"example": "GB123456789"})
+    updated_at = UtcTimestamp(dump_only=True)

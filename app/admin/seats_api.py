@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, render_template, request
+from flask import Response, g, render_template, request, url_for
 
 from app import purchases, read_models
 from app.admin.blueprint import json_body, json_response
@@ -23,6 +23,8 @@ from app.admin.schemas import (
 )
 from app.context import current_db, current_settings
 from app.documents import InvoiceSchema
+from app.invoice_pdf import pdf_download
+from app.printed_invoices import printed_invoice
 from app.roles import MANAGERS, OWNER, require_role
 from scim import users
 from seats import commerce, idempotency, invoices, seating
@@ -210,10 +212,10 @@ def list_invoices() -> Response:
 
 
 def get_invoice(number: str) -> Response | str:
-    """`INV-000001` as JSON, `INV-000001.html` as a printable page.
+    """`INV-000001` as JSON, `INV-000001.html` as a printable page, `INV-000001.pdf` as a PDF.
     ---
     get:
-      summary: One invoice (append .html for a printable page)
+      summary: One invoice (append .html for a printable page, .pdf for a PDF)
       tags: [Invoices]
       parameters:
         - in: path
@@ -228,17 +230,22 @@ def get_invoice(number: str) -> Response | str:
               schema: InvoiceSchema
             text/html:
               schema: {type: string}
+            application/pdf:
+              schema: {type: string, format: binary}
         404: NotFound
     """
-    printable = number.endswith(".html")
+    plain, _, suffix = number.partition(".")
     with current_db().transaction(write=False) as session:
-        invoice = invoices.by_number(session, g.org_id, number.removesuffix(".html"))
-        if invoice is None:
+        invoice = invoices.by_number(session, g.org_id, plain)
+        if invoice is None or suffix not in ("", "html", "pdf"):
             raise Problem(404, "INVOICE_NOT_FOUND", f"no invoice {number} in this organisation")
-        document = InvoiceSchema().dump(invoice)
-    if printable:
-        return render_template("invoice.html", invoice=document, org=g.admin.org_slug)
-    return json_response(document)
+        if not suffix:
+            return json_response(InvoiceSchema().dump(invoice))
+        printed = printed_invoice(session, invoice, current_settings().seller)
+    if suffix == "pdf":
+        return pdf_download(printed)
+    return render_template("invoice.html", invoice=printed,
+                           pdf_url=url_for(".get_invoice", number=f"{printed.number}.pdf"))
 
 
 def get_renewal() -> Response:

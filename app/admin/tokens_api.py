@@ -44,7 +44,7 @@ def create_scim_token() -> Response:
     """
     name = load(TokenCreateSchema(), json_body(), "INVALID_BODY")["name"]
     with current_db().transaction() as session:
-        token, secret = credentials.issue_token(session, g.org_id, name, utcnow())
+        token, secret = credentials.issue_token(session, g.org_id, name, utcnow(), g.actor)
     created = {"id": token.id, "name": token.name, "created_at": token.created_at, "token": secret}
     response = json_response(TokenCreatedSchema().dump(created), 201)
     response.headers["Cache-Control"] = "no-store"
@@ -89,7 +89,7 @@ def revoke_scim_token(token_id: str) -> Response:
         404: NotFound
     """
     with current_db().transaction() as session:
-        found = credentials.revoke_token(session, g.org_id, token_id, utcnow())
+        found = credentials.revoke_token(session, g.org_id, token_id, utcnow(), g.actor)
     if not found:
         raise Problem(404, "TOKEN_NOT_FOUND", f"this organisation has no SCIM token {token_id!r}")
     return Response(status=204)

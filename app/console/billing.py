@@ -12,7 +12,8 @@ from app.console import purchase, usage
 from app.console.blueprint import can
 from app.console.forms import SeatsForm, UpgradeForm, refuse, submitted
 from app.context import current_db, current_settings
-from app.documents import InvoiceSchema
+from app.invoice_pdf import pdf_download
+from app.printed_invoices import PrintedInvoice, printed_invoice
 from app.purchases import Buyer
 from app.roles import OWNER, require_role
 from seats import commerce, invoices, seating
@@ -120,11 +121,19 @@ def purchase_outcome(key: str) -> str:
     return render_template("console/purchase.html", outcome=found)
 
 
-def invoice(number: str) -> str:
-    """The admin API's printable invoice page, with the same template."""
+def _printed(number: str) -> PrintedInvoice:
     with current_db().transaction(write=False) as session:
         found = invoices.by_number(session, g.org_id, number)
         if found is None:
             abort(404, f"No invoice {number} in this organisation.")
-        document = InvoiceSchema().dump(found)
-    return render_template("invoice.html", invoice=document, org=g.admin.org_slug)
+        return printed_invoice(session, found, current_settings().seller)
+
+
+def invoice(number: str) -> str:
+    """The admin API's printable invoice page, with the same template and document."""
+    return render_template("invoice.html", invoice=_printed(number),
+                           pdf_url=url_for("console.invoice_pdf", number=number))
+
+
+def invoice_pdf(number: str) -> Response:
+    return pdf_download(_printed(number))

@@ -7,8 +7,10 @@ from typing import TypeVar
 
 from flask import abort, request
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, IntegerField, PasswordField, StringField
-from wtforms.validators import InputRequired, Length, Regexp
+from marshmallow import ValidationError
+from marshmallow.validate import Email
+from wtforms import Field, HiddenField, IntegerField, PasswordField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Regexp, StopValidation
 
 from app.console.purchase import KEY_PATTERN
 
@@ -39,6 +41,23 @@ class UpgradeForm(ConsoleForm):
 
 class NewTokenForm(ConsoleForm):
     name = StringField("Name", [InputRequired("Give the token a name."), Length(max=255)])
+
+
+def _email(form: FlaskForm, field: Field) -> None:
+    """The admin API's e-mail rule (marshmallow's), so both front ends accept the same."""
+    try:
+        Email()(field.data or "")
+    except ValidationError as exc:
+        raise StopValidation("Enter an e-mail address, like accounts@example.com.") from exc
+
+
+class BillingProfileForm(ConsoleForm):
+    legal_name = StringField("Legal name", [InputRequired("Enter the organisation's legal name."),
+                                            Length(max=255)])
+    billing_email = StringField("Billing e-mail", [InputRequired("Enter the billing e-mail."),
+                                                   Length(max=254), _email])
+    address = TextAreaField("Address", [Length(max=1000)])
+    tax_id = StringField("Tax ID", [Length(max=64)])
 
 
 class ReassignForm(ConsoleForm):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask.typing import RouteCallable
 
-from app.console import audit, billing, signin, tokens, usage, users
+from app.console import audit, billing, billing_profile, exports, signin, tokens, usage, users
 from app.console.blueprint import bp
 
 ROUTES: list[tuple[str, list[str], str, RouteCallable]] = [
@@ -20,7 +20,10 @@ ROUTES: list[tuple[str, list[str], str, RouteCallable]] = [
     ("/billing/quotes/<quote_id>", ["GET"], "review", billing.review),
     ("/billing/seats/upgrade", ["POST"], "upgrade", billing.upgrade),
     ("/billing/purchases/<key>", ["GET"], "purchase_outcome", billing.purchase_outcome),
+    ("/billing/profile", ["GET"], "billing_profile", billing_profile.profile),
+    ("/billing/profile", ["POST"], "save_billing_profile", billing_profile.save_profile),
     ("/billing/invoices/<number>", ["GET"], "invoice", billing.invoice),
+    ("/billing/invoices/<number>.pdf", ["GET"], "invoice_pdf", billing.invoice_pdf),
     ("/usage", ["GET"], "usage", usage.usage),
     ("/users", ["GET"], "users", users.users),
     ("/users/<user_id>/reassign", ["GET"], "reassign", users.reassign),
@@ -29,6 +32,9 @@ ROUTES: list[tuple[str, list[str], str, RouteCallable]] = [
     ("/tokens", ["POST"], "create_token", tokens.create_token),
     ("/tokens/<token_id>/revoke", ["POST"], "revoke_token", tokens.revoke_token),
     ("/audit", ["GET"], "audit", audit.audit),
+    ("/users.csv", ["GET"], "users_csv", exports.users_csv),
+    ("/invoices.csv", ["GET"], "invoices_csv", exports.invoices_csv),
+    ("/audit.csv", ["GET"], "audit_csv", exports.audit_csv),
 ]
 
 for rule, methods, endpoint, view in ROUTES:

@@ -32,14 +32,14 @@ def create_token() -> tuple[str, int]:
         return _tokens_page(form, 400)
     name = submitted(form.name.data).strip()
     with current_db().transaction() as session:
-        _, secret = credentials.issue_token(session, g.org_id, name, utcnow())
+        _, secret = credentials.issue_token(session, g.org_id, name, utcnow(), g.actor)
     return _tokens_page(NewTokenForm(formdata=None), 201, created=(name, secret))
 
 
 @require_role(*MANAGERS)
 def revoke_token(token_id: str) -> Response:
     with current_db().transaction() as session:
-        found = credentials.revoke_token(session, g.org_id, token_id, utcnow())
+        found = credentials.revoke_token(session, g.org_id, token_id, utcnow(), g.actor)
     if not found:
         abort(404, "This organisation has no such SCIM token.")
     flash("The token was revoked; SCIM requests with it are refused from now on.", "success")

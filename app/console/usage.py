@@ -14,7 +14,7 @@ from app.context import current_db
 from seats import events, seating
 from seats.clock import utcnow
 from seats.events import threshold_reached  # the rule seats.low fires on
-from seats.models import AuditEvent, Contract
+from seats.models import AuditEvent, Contract, Org
 
 REFUSAL_WINDOW = timedelta(days=7)
 MIN_CHART_DAYS = 14
@@ -48,9 +48,11 @@ def alert(session: Session, org_id: str, now: datetime) -> UsageAlert | None:
 
 
 def _chart_start(session: Session, org_id: str, today: date) -> date:
-    """The current term so far, but at least two weeks so a new org still shows a line."""
+    """The current term so far, but at least two weeks so a young term still shows a line;
+    never before the org existed, where the line would show seats nobody had."""
     term_start = session.get_one(Contract, org_id).term_start
-    return min(term_start, today - timedelta(days=MIN_CHART_DAYS - 1))
+    created = session.get_one(Org, org_id).created_at.date()
+    return max(created, min(term_start, today - timedelta(days=MIN_CHART_DAYS - 1)))
 
 
 def _samples(session: Session, org_id: str, start: date, today: date) -> list[chart.Sample]:

@@ -28,6 +28,7 @@ def record_seat_refusal(exc: SeatsError) -> ScimError:
                 org_id,
                 actor=g.get("actor", "unknown"),
                 subject=getattr(exc, "subject", None),
+                subject_name=getattr(exc, "subject_name", None),
                 reason=error.detail,
                 now=utcnow(),
             )

@@ -9,8 +9,8 @@ import pytest
 from tests.api.admin_support import read
 from tests.support import Admin, assert_problem, patch_body, user_body
 
-ENTRY_FIELDS = {"id", "at", "actor", "action", "subject", "total_before", "total_after",
-                "assigned_before", "assigned_after", "detail"}
+ENTRY_FIELDS = {"id", "at", "actor", "actor_name", "action", "subject", "subject_name",
+                "total_before", "total_after", "assigned_before", "assigned_after", "detail"}
 
 
 def _deactivate(admin: Admin, user_id: str) -> None:

@@ -111,7 +111,7 @@ def test_upgrade_flow_from_console_link_to_invoice(make_console: MakeConsole) ->
 
     page.get_by_test_id("invoice-link").click()
     expect(page.get_by_role("heading", name="Invoice INV-000001")).to_be_visible()
-    expect(page.locator("tfoot")).to_contain_text(_usd(expected))
+    expect(page.get_by_test_id("total")).to_have_text(_usd(expected))
     console.shot("06-invoice")
 
     page.goto(console.url("/console/billing"))
