@@ -188,6 +188,27 @@ class AuditPageSchema(Schema):
                        "so tailing the log is the same request every time."})
 
 
+class ForecastTrendSchema(Schema):
+    window_days = fields.Integer(metadata={"description": "The window: 30 or 90 days."})
+    observed_days = fields.Function(
+        lambda trend: round(trend.observed.total_seconds() / 86400, 2),
+        metadata={"type": "number", "description":
+                  "Days the window covers: shorter for an org younger than the window "
+                  "(at least 1)."})
+    net_claims = fields.Integer(metadata={"description": "Seats claimed minus released."})
+    net_claims_per_day = fields.Function(
+        lambda trend: round(float(trend.per_day), 2), metadata={"type": "number"})
+    runs_out_on = fields.Date(allow_none=True, metadata={
+        "description": "Projected day no seat is free; today when the pool is full; null "
+                       "when the net rate is zero or negative."})
+
+
+class ForecastSchema(Schema):
+    runs_out_on = fields.Date(allow_none=True, metadata={
+        "description": "The sooner of the trends' projections (null when neither runs out)."})
+    trends = fields.List(fields.Nested(ForecastTrendSchema))
+
+
 class SeatsSchema(Schema):
     total = fields.Integer(metadata={"description": "Seats bought for the current term."})
     assigned = fields.Integer(metadata={"description": "Seats held by active users."})
@@ -203,6 +224,9 @@ class SeatsSchema(Schema):
         attribute="renewal.quantity",
         metadata={"description": "max(minimum_seats, assigned): what a renewal now would buy."}
     )
+    forecast = fields.Nested(ForecastSchema, metadata={
+        "description": "When the pool runs out at the net claim rate of the last 30 and 90 "
+                       "days, from the audit log."})
 
 
 class SeatTotalSchema(Schema):
