@@ -20,6 +20,9 @@ class UserRow(Base):
         Index("ix_scim_users_org_external_id", "org_id", "external_id"),
         Index("ix_scim_users_org_created", "org_id", "created_at", "id"),
         Index("ix_scim_users_org_active", "org_id", "active"),
+        # The idle-seat report: active users whose last change and last sign-in are old.
+        Index("ix_scim_users_org_idle", "org_id", "active", "last_modified_at",
+              "last_sign_in_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -32,6 +35,9 @@ class UserRow(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_modified_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    """The last SSO sign-in; not part of the SCIM resource, so it moves neither
+    `meta.lastModified` nor the ETag."""
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     values: Mapped[list[UserValueRow]] = relationship(

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from flask.typing import RouteCallable
 
-from app.admin import alerts_api, audit_api, directory_api, openapi, seats_api, tokens_api
+from app.admin import (
+    alerts_api,
+    audit_api,
+    directory_api,
+    idle_api,
+    openapi,
+    seats_api,
+    tokens_api,
+)
 from app.admin.blueprint import bp
 
 ROUTES: list[tuple[str, list[str], str, RouteCallable]] = [
@@ -16,6 +24,8 @@ ROUTES: list[tuple[str, list[str], str, RouteCallable]] = [
     ("/seats/quotes", ["POST"], "create_quote", seats_api.create_quote),
     ("/seats/purchases", ["POST"], "create_purchase", seats_api.create_purchase),
     ("/seats/reassignments", ["POST"], "reassign", seats_api.reassign),
+    ("/seats/idle", ["GET"], "list_idle_seats", idle_api.list_idle_seats),
+    ("/seats/idle.csv", ["GET"], "idle_seats_csv", idle_api.idle_seats_csv),
     ("/invoices", ["GET"], "list_invoices", seats_api.list_invoices),
     ("/invoices/<number>", ["GET"], "get_invoice", seats_api.get_invoice),
     ("/renewal", ["GET"], "get_renewal", seats_api.get_renewal),

@@ -15,7 +15,7 @@ from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, valid
 
 from app.admin.problems import Problem
 from app.documents import InvoiceSchema, TermSchema, UtcTimestamp
-from app.read_models import MAX_AUDIT_ID, Position
+from app.read_models import DEFAULT_IDLE_DAYS, MAX_AUDIT_ID, MAX_IDLE_DAYS, Position
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -159,6 +159,44 @@ class DigitsInteger(fields.Integer):
         if isinstance(value, str) and not re.fullmatch(r"[0-9]{1,18}", value):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _idle_days() -> DigitsInteger:
+    return DigitsInteger(
+        load_default=DEFAULT_IDLE_DAYS, validate=validate.Range(min=1, max=MAX_IDLE_DAYS),
+        metadata={"description": f"Days without an SSO sign-in or a SCIM change, 1 to "
+                                 f"{MAX_IDLE_DAYS} (default {DEFAULT_IDLE_DAYS})."})
+
+
+class IdleDaysQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    days = _idle_days()
+
+
+class IdleSeatsQuerySchema(PageQuerySchema):
+    days = _idle_days()
+    cursor = Cursor(metadata={"problem_code": "INVALID_CURSOR",
+                              "description": "`next_cursor` of the previous page."})
+
+
+class IdleSeatSchema(Schema):
+    id = fields.String()
+    userName = fields.String(attribute="user_name")
+    displayName = fields.String(attribute="data.displayName", allow_none=True, dump_default=None)
+    externalId = fields.String(attribute="external_id", allow_none=True)
+    last_modified_at = UtcTimestamp(metadata={"description": "The last SCIM change."})
+    last_sign_in_at = UtcTimestamp(allow_none=True, metadata={
+        "description": "The last SSO sign-in; null when none was recorded."})
+
+
+class IdleSeatPageSchema(Schema):
+    days = fields.Integer()
+    idle_since = UtcTimestamp(metadata={"description": "Users with no sign-in and no change "
+                                                       "after this instant are listed."})
+    users = fields.List(fields.Nested(IdleSeatSchema))
+    next_cursor = Cursor(allow_none=True, metadata={"description": "Null on the last page."})
 
 
 class AuditQuerySchema(PageQuerySchema):

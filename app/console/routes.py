@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask.typing import RouteCallable
 
-from app.console import audit, billing, signin, tokens, usage, users
+from app.console import audit, billing, idle, signin, tokens, usage, users
 from app.console.blueprint import bp
 
 ROUTES: list[tuple[str, list[str], str, RouteCallable]] = [
@@ -22,6 +22,8 @@ ROUTES: list[tuple[str, list[str], str, RouteCallable]] = [
     ("/billing/purchases/<key>", ["GET"], "purchase_outcome", billing.purchase_outcome),
     ("/billing/invoices/<number>", ["GET"], "invoice", billing.invoice),
     ("/usage", ["GET"], "usage", usage.usage),
+    ("/usage/idle", ["GET"], "idle", idle.idle),
+    ("/usage/idle.csv", ["GET"], "idle_csv", idle.idle_csv),
     ("/users", ["GET"], "users", users.users),
     ("/users/<user_id>/reassign", ["GET"], "reassign", users.reassign),
     ("/users/<user_id>/reassign", ["POST"], "confirm_reassign", users.confirm_reassign),
