@@ -1,5 +1,5 @@
 """The idle-seat report through the admin API and the console, with the clock moved by
-time-machine (users made 100 days ago): docs/spec/forecast-and-idle.md, edge cases 327-333."""
+time-machine (users made 100 days ago): docs/spec/forecast-and-idle.md, edge cases 327-331."""
 from __future__ import annotations
 
 import csv
