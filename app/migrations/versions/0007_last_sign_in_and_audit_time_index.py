@@ -1,4 +1,4 @@
-"""the users' last SSO sign-in, for the idle-seat report
+"""the users' last SSO sign-in, for the idle-seat report; the audit log by time
 
 Revision ID: 0007
 Revises: 0004
@@ -8,6 +8,9 @@ A seat is idle when its user has neither signed in through SSO nor been changed 
 for N days. `last_modified_at` records the SCIM changes; the sign-in is recorded here,
 outside the SCIM resource. Users who never signed in since this migration have none, so the
 report reads them by their last SCIM change only. The index covers the report's filter.
+
+The exhaustion forecast reads one org's audit entries of the last 90 days on every
+`GET /admin/v1/seats`: (org_id, at) finds them without reading the org's whole log.
 """
 from __future__ import annotations
 
@@ -27,9 +30,11 @@ def upgrade() -> None:
                                           nullable=True))
     op.create_index('ix_scim_users_org_idle', 'scim_users',
                     ['org_id', 'active', 'last_modified_at', 'last_sign_in_at'], unique=False)
+    op.create_index('ix_audit_events_org_id_at', 'audit_events', ['org_id', 'at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_audit_events_org_id_at', table_name='audit_events')
     op.drop_index('ix_scim_users_org_idle', table_name='scim_users')
     with op.batch_alter_table('scim_users') as batch:
         batch.drop_column('last_sign_in_at')
