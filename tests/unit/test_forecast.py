@@ -108,5 +108,6 @@ def test_a_part_day_is_rounded_up_to_the_day_it_falls_in() -> None:
         days_from_now(100)
     late = NOW.replace(hour=23, minute=59)
     one_seat = project([Change(late - timedelta(days=1), 7)], SeatCounts(8, 7), OLD_ORG, late)
-    # 7 claims in 30 days: one seat lasts 30/7 days = 4 days 6 h 51 min → the fifth day on.
-    assert one_seat.trends[0].runs_out_on == (late + timedelta(days=30) / 7).date()
+    # 7 claims in 30 days: one seat lasts 30/7 days = 4 days 6 h 51 min from 23:59 on the
+    # 15th: the 20th, not the 19th.
+    assert one_seat.trends[0].runs_out_on == date(2027, 3, 20)
