@@ -38,6 +38,17 @@ def release(database: Database, org_id: str, days: float) -> None:
         seating.release_seat(session, pool, actor="test", subject=None, now=day(days))
 
 
+def next_midnight(days: float) -> float:
+    """The first instant of the UTC day after `day(days)`, in days from NOW."""
+    midnight = (day(days) + timedelta(days=1)).replace(hour=0, minute=0, second=0)
+    return (midnight - NOW) / timedelta(days=1)
+
+
+def later_the_same_day(days: float) -> float:
+    """Halfway from `day(days)` to the UTC midnight after it: at 23:50 that is 23:55."""
+    return (days + next_midnight(days)) / 2
+
+
 def forecast_events(database: Database, org_id: str) -> list[dict[str, Any]]:
     with database.transaction(write=False) as session:
         return list(session.scalars(
@@ -86,16 +97,16 @@ def test_the_event_fires_once_the_projection_is_within_the_days_and_once_a_day(
 ) -> None:
     assert not warn(database, growing.id, 5, within_days=4)
     assert warn(database, growing.id, 5, within_days=5)
-    assert not warn(database, growing.id, 5.2, within_days=5)  # same day: told already
+    assert not warn(database, growing.id, later_the_same_day(5), within_days=5)  # told already
     (payload,) = forecast_events(database, growing.id)
     assert payload | {"org_id": None, "org_slug": None} == {
         "total": 10, "assigned": 5, "free": 5, "runs_out_on": day(10).date().isoformat(),
         "days_left": 5, "within_days": 5, "net_claims_30d": 5, "net_claims_90d": 5,
         "runs_out_on_30d": day(10).date().isoformat(),
         "runs_out_on_90d": day(10).date().isoformat(), "org_id": None, "org_slug": None}
-    # The next UTC day it is told again: 5 claims in 6 days, 5 free seats last 6 days more.
-    next_midnight = (day(6).replace(hour=0, minute=0, second=0) - NOW) / timedelta(days=1)
-    assert warn(database, growing.id, next_midnight, within_days=7)
+    # The next UTC day it is told again: 5 claims in 5 days and some hours, so 5 free seats
+    # last as long again, within 7 days.
+    assert warn(database, growing.id, next_midnight(5), within_days=7)
     assert len(forecast_events(database, growing.id)) == 2
 
 
@@ -135,5 +146,5 @@ def test_the_sweep_emits_the_forecast_with_the_configured_days(
     delivery.sweep_notices(database, day(5), forecast_days=4)
     assert forecast_events(database, growing.id) == []
     delivery.sweep_notices(database, day(5), forecast_days=5)
-    delivery.sweep_notices(database, day(5.1), forecast_days=5)
+    delivery.sweep_notices(database, day(later_the_same_day(5)), forecast_days=5)
     assert [p["days_left"] for p in forecast_events(database, growing.id)] == [5]
