@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.console import chart
 from app.context import current_db
+from app.read_models import DEFAULT_IDLE_DAYS
 from seats import events, forecast, seating
 from seats.clock import utcnow
 from seats.events import threshold_reached  # the rule seats.low fires on
@@ -89,4 +90,5 @@ def usage() -> str:
         projection = forecast.of_org(session, g.org_id, now)
     return render_template("console/usage.html", counts=counts, threshold=percent,
                            chart=chart.build(samples, percent), alert=warning,
-                           refusals=refusals, forecast=projection, today=now.date())
+                           refusals=refusals, forecast=projection, today=now.date(),
+                           idle_days=DEFAULT_IDLE_DAYS)
