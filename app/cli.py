@@ -317,18 +317,19 @@ def deliver_events(once: bool, interval: float) -> None:
     digests). Several deliverers may run at once; each event is sent at least once."""
     from app.delivery import drain, run_forever, sweep_notices
 
-    db = Database(_database_url(_settings()))
+    settings = _settings()
+    db = Database(_database_url(settings))
     try:
         if once:
             now = utcnow()
-            notices = sweep_notices(db, now)
+            notices = sweep_notices(db, now, settings.forecast_alert_days)
             report = drain(db, now)
             click.echo(f"{notices} notice(s) emitted; {report.delivered} delivered, "
                        f"{report.failed} failed, {report.not_sent} not sent")
         else:
             logging.basicConfig(level=logging.INFO,
                                 format="%(asctime)s %(levelname)s %(name)s %(message)s")
-            run_forever(db, interval)
+            run_forever(db, interval, forecast_days=settings.forecast_alert_days)
     finally:
         db.dispose()
 

@@ -331,12 +331,15 @@ def drain(db: Database, now: datetime, http_post: HttpPost | None = None, *,
             return total
 
 
-def sweep_notices(db: Database, now: datetime) -> int:
-    """Notices no request triggers: renewal reminders and refusal digests that no later
-    refusal came to send. One short transaction per org, so no lock is held across orgs."""
+def sweep_notices(db: Database, now: datetime,
+                  forecast_days: int = events.DEFAULT_FORECAST_ALERT_DAYS) -> int:
+    """Notices no request triggers: renewal reminders, refusal digests that no later
+    refusal came to send, and exhaustion forecasts within `forecast_days`. One short
+    transaction per org, so no lock is held across orgs."""
     with db.transaction(write=False) as session:
         renewals = events.renewal_candidates(session, now)
         digests = events.digest_candidates(session, now)
+        forecasts = events.forecast_candidates(session, now)
     emitted = 0
     for org_id in renewals:
         with db.transaction() as session:
@@ -344,18 +347,22 @@ def sweep_notices(db: Database, now: datetime) -> int:
     for org_id in digests:
         with db.transaction() as session:
             emitted += events.refusal_digest_due(session, org_id, now)
+    for org_id in forecasts:
+        with db.transaction() as session:
+            emitted += events.forecast_warning(session, org_id, now, forecast_days)
     return emitted
 
 
 def run_forever(db: Database, interval: float, clock: Callable[[], datetime] = utcnow, *,
-                allow_private: bool | None = None) -> None:
+                allow_private: bool | None = None,
+                forecast_days: int = events.DEFAULT_FORECAST_ALERT_DAYS) -> None:
     """The `deliver-events` loop: notices every NOTICE_SWEEP_EVERY, deliveries every
     `interval` seconds, until the process is stopped (leases make any stop safe)."""
     last_sweep: datetime | None = None
     while True:
         now = clock()
         if last_sweep is None or now - last_sweep >= NOTICE_SWEEP_EVERY:
-            sweep_notices(db, now)
+            sweep_notices(db, now, forecast_days)
             last_sweep = now
         report = drain(db, now, allow_private=allow_private)
         if report.claimed:

@@ -75,7 +75,7 @@ def csv_download(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
     return response
 
 
-def _walk(read: Callable[[Session, Row | None], Page[Row]],
+def walk(read: Callable[[Session, Row | None], Page[Row]],
           cells: Callable[[Row], Iterable[Sequence[Any]]]) -> Iterator[Sequence[Any]]:
     """Every row, a batch per read transaction: `read` gets the last row of the batch before
     (None at first) and resumes after it. Cells are made inside the transaction, where lazy
@@ -105,7 +105,7 @@ def _user_cells(user: UserRow) -> list[Sequence[Any]]:
 def users(org_id: str) -> Iterator[Sequence[Any]]:
     """In creation order (the (org_id, created_at, id) index), like the API's pages."""
     first = UsersByCreation(after=None, size=BATCH)
-    return _walk(lambda session, last: user_page(
+    return walk(lambda session, last: user_page(
         session, org_id, first if last is None else replace(first, after=Position.of(last))),
         _user_cells)
 
@@ -128,7 +128,7 @@ def _invoice_cells(invoice: Invoice) -> list[Sequence[Any]]:
 
 def invoices(org_id: str) -> Iterator[Sequence[Any]]:
     first = InvoicesByNumber(after_seq=0, size=BATCH)
-    return _walk(lambda session, last: invoice_page(
+    return walk(lambda session, last: invoice_page(
         session, org_id, first if last is None else replace(first, after_seq=last.seq)),
         _invoice_cells)
 
@@ -146,6 +146,6 @@ def _audit_cells(entry: AuditEvent) -> list[Sequence[Any]]:
 def audit(org_id: str, *, action: str = "", user: str = "") -> Iterator[Sequence[Any]]:
     """Oldest first, with the filters of the audit page."""
     first = AuditOldestFirst(after=0, size=BATCH)
-    return _walk(lambda session, last: audit_page(
+    return walk(lambda session, last: audit_page(
         session, org_id, first if last is None else replace(first, after=last.id),
         action=action, user=user), _audit_cells)

@@ -143,6 +143,23 @@ def user_page(session: Session, org_id: str, paging: Paging[UserRow], *,
     return _page(session, stmt, paging)
 
 
+DEFAULT_IDLE_DAYS = 90
+MAX_IDLE_DAYS = 3650
+
+
+def idle_seat_page(session: Session, org_id: str, paging: Paging[UserRow], *,
+                   idle_since: datetime) -> Page[UserRow]:
+    """Seats held by users with no SCIM change and no SSO sign-in after `idle_since`: the
+    IdP may have forgotten them, so an admin reviews them there. The filter is the
+    (org_id, active, last_modified_at, last_sign_in_at) index."""
+    stmt = select(UserRow).where(
+        UserRow.org_id == org_id, UserRow.active.is_(True),
+        UserRow.last_modified_at <= idle_since,
+        UserRow.last_sign_in_at.is_(None) | (UserRow.last_sign_in_at <= idle_since),
+    )
+    return _page(session, stmt, paging)
+
+
 @dataclass(frozen=True)
 class AuditOldestFirst:
     """Entries with an id greater than `after`: ids are unique and increasing, so `after` is

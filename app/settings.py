@@ -20,6 +20,8 @@ from limits import parse_many
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from seats.events import DEFAULT_FORECAST_ALERT_DAYS
+
 DEFAULT_DATABASE_URL = "sqlite:///var/scim-seats.db"
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
 MIN_SECRET_LENGTH = 32
@@ -203,6 +205,7 @@ class Settings:
     admin_token_rate_limit: str = ADMIN_TOKEN_RATE_LIMIT
     admin_org_rate_limit: str = ADMIN_ORG_RATE_LIMIT
     idempotency_retention_hours: int = IDEMPOTENCY_RETENTION_HOURS
+    forecast_alert_days: int = DEFAULT_FORECAST_ALERT_DAYS  # seats.forecast within this many days
     dev_config: Path | None = None  # the development file these settings came from, if any
     seller: Seller = Seller()
 
@@ -249,6 +252,8 @@ class Settings:
             admin_org_rate_limit=_rate_limit(env, "SCIM_RATE_LIMIT_ADMIN_ORG",
                                              ADMIN_ORG_RATE_LIMIT),
             idempotency_retention_hours=_retention_hours(env),
+            forecast_alert_days=_integer(env, "SCIM_FORECAST_ALERT_DAYS",
+                                         DEFAULT_FORECAST_ALERT_DAYS),
             dev_config=dev_config,
             seller=Seller.from_env(env),
         )

@@ -105,12 +105,14 @@ def sign_in(session: Session, identity: Identity, ctx: users.WriteContext) -> Si
     row = find_user(session, ctx.org_id, identity)
     if row is None:
         row = users.create_user(session, _jit_document(identity), ctx)
+        row.last_sign_in_at = ctx.now
         return SignedIn(user_id=row.id, user_name=row.user_name, created=True)
     if not row.active:
         raise SignInRefused(
             "this account is deactivated. Ask the organisation's administrator to "
             "re-activate it."
         )
+    row.last_sign_in_at = ctx.now  # the idle-seat report's evidence of use
     return SignedIn(user_id=row.id, user_name=row.user_name, created=False)
 
 

@@ -39,6 +39,9 @@ class UserRow(Base):
             "active OR (seat_type_key IS NULL AND waiting_seat_type_key IS NULL)",
             name="unseated_hold_nothing",
         ),
+        # The idle-seat report: active users whose last change and last sign-in are old.
+        Index("ix_scim_users_org_idle", "org_id", "active", "last_modified_at",
+              "last_sign_in_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -51,6 +54,9 @@ class UserRow(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_modified_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    """The last SSO sign-in; not part of the SCIM resource, so it moves neither
+    `meta.lastModified` nor the ETag."""
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The key of the seat type held (None while inactive) and of the one wanted but full,
     # since when; kept by scim.seat_choice under the pool lock, like the pool's `assigned`.

@@ -12,12 +12,13 @@ invoice_number, kind, currency, total_minor}.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from seats import forecast
 from seats.models import AlertSettings, AuditEvent, Contract, Org, OutboxEvent, SeatPool
 from seats.pool_lock import lock_pool
 from seats.terms import term_end
@@ -28,8 +29,10 @@ PROVISIONING_REJECTED = "seats.provisioning_rejected"
 RENEWAL_UPCOMING = "renewal.upcoming"
 SEATS_PURCHASED = "seats.purchased"
 INVOICE_ISSUED = "invoice.issued"
+SEATS_FORECAST = "seats.forecast"
 
 DEFAULT_THRESHOLD_PERCENT = 90
+DEFAULT_FORECAST_ALERT_DAYS = 30
 REFUSAL_DIGEST_EVERY = timedelta(hours=24)
 RENEWAL_NOTICE_DAYS = (30, 14, 5)
 REFUSED_ACTION = "seat.refused"
@@ -200,4 +203,57 @@ def renewal_upcoming(session: Session, org_id: str, now: datetime) -> bool:
         ),
     }
     emit(session, org_id, RENEWAL_UPCOMING, payload, now)
+    return True
+
+
+def forecast_candidates(session: Session, now: datetime) -> list[str]:
+    """Orgs with a free seat whose assigned seats changed within the forecast's longest
+    window: without a change there is no rate, and a full pool was told by seats.exhausted."""
+    changed = (
+        select(AuditEvent.id)
+        .where(AuditEvent.org_id == SeatPool.org_id,
+               AuditEvent.at > now - timedelta(days=max(forecast.WINDOWS_DAYS)),
+               AuditEvent.assigned_after != AuditEvent.assigned_before)
+        .exists()
+    )
+    return list(session.scalars(
+        select(SeatPool.org_id).where(SeatPool.assigned < SeatPool.total, changed)))
+
+
+def _forecast_sent_today(session: Session, org_id: str, now: datetime) -> bool:
+    midnight = datetime.combine(now.date(), time(), tzinfo=UTC)
+    query = select(OutboxEvent.id).where(
+        OutboxEvent.org_id == org_id, OutboxEvent.event_type == SEATS_FORECAST,
+        OutboxEvent.created_at >= midnight,
+    ).limit(1)
+    return session.scalar(query) is not None
+
+
+def _forecast_payload(projection: forecast.Forecast, runs_out_on: date, now: datetime,
+                      within_days: int) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "total": projection.counts.total, "assigned": projection.counts.assigned,
+        "free": projection.counts.free, "runs_out_on": runs_out_on.isoformat(),
+        "days_left": (runs_out_on - now.date()).days, "within_days": within_days,
+    }
+    for trend in projection.trends:
+        payload[f"net_claims_{trend.window_days}d"] = trend.net_claims
+        payload[f"runs_out_on_{trend.window_days}d"] = (
+            trend.runs_out_on.isoformat() if trend.runs_out_on else None)
+    return payload
+
+
+def forecast_warning(session: Session, org_id: str, now: datetime, within_days: int) -> bool:
+    """Emits seats.forecast when the sooner projection falls within `within_days` of today,
+    at most once per UTC day: deliverers sweep every few minutes and the projection moves
+    with each claim. Under the pool lock, so two deliverers sweeping at once emit once."""
+    pool = lock_pool(session, org_id)
+    if pool.free <= 0 or _forecast_sent_today(session, org_id, now):
+        return False
+    projection = forecast.of_org(session, org_id, now)
+    runs_out_on = projection.runs_out_on
+    if runs_out_on is None or (runs_out_on - now.date()).days > within_days:
+        return False
+    emit(session, org_id, SEATS_FORECAST,
+         _forecast_payload(projection, runs_out_on, now, within_days), now)
     return True

@@ -139,7 +139,11 @@ class AuditEvent(Base):
     changes to credentials and settings."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_org_id_id", "org_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_events_org_id_id", "org_id", "id"),
+        # Time windows of one org's log: the forecast's 90 days, the usage chart's term.
+        Index("ix_audit_events_org_id_at", "org_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))

@@ -15,7 +15,7 @@ from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, pre_l
 
 from app.admin.problems import Problem
 from app.documents import InvoiceSchema, TermSchema, UtcTimestamp
-from app.read_models import MAX_AUDIT_ID, Position
+from app.read_models import DEFAULT_IDLE_DAYS, MAX_AUDIT_ID, MAX_IDLE_DAYS, Position
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -166,6 +166,44 @@ class DigitsInteger(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+def _idle_days() -> DigitsInteger:
+    return DigitsInteger(
+        load_default=DEFAULT_IDLE_DAYS, validate=validate.Range(min=1, max=MAX_IDLE_DAYS),
+        metadata={"description": f"Days without an SSO sign-in or a SCIM change, 1 to "
+                                 f"{MAX_IDLE_DAYS} (default {DEFAULT_IDLE_DAYS})."})
+
+
+class IdleDaysQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    days = _idle_days()
+
+
+class IdleSeatsQuerySchema(PageQuerySchema):
+    days = _idle_days()
+    cursor = Cursor(metadata={"problem_code": "INVALID_CURSOR",
+                              "description": "`next_cursor` of the previous page."})
+
+
+class IdleSeatSchema(Schema):
+    id = fields.String()
+    userName = fields.String(attribute="user_name")
+    displayName = fields.String(attribute="data.displayName", allow_none=True, dump_default=None)
+    externalId = fields.String(attribute="external_id", allow_none=True)
+    last_modified_at = UtcTimestamp(metadata={"description": "The last SCIM change."})
+    last_sign_in_at = UtcTimestamp(allow_none=True, metadata={
+        "description": "The last SSO sign-in; null when none was recorded."})
+
+
+class IdleSeatPageSchema(Schema):
+    days = fields.Integer()
+    idle_since = UtcTimestamp(metadata={"description": "Users with no sign-in and no change "
+                                                       "after this instant are listed."})
+    users = fields.List(fields.Nested(IdleSeatSchema))
+    next_cursor = Cursor(allow_none=True, metadata={"description": "Null on the last page."})
+
+
 class AuditFilterSchema(Schema):
     """The audit log's filters, shared by its pages and its CSV export (which loads it with
     unknown=EXCLUDE, as PageQuerySchema does: cache busters are not errors)."""
@@ -222,6 +260,27 @@ class SeatTypeSchema(Schema):
                                                                "type, minor units."})
 
 
+class ForecastTrendSchema(Schema):
+    window_days = fields.Integer(metadata={"description": "The window: 30 or 90 days."})
+    observed_days = fields.Function(
+        lambda trend: round(trend.observed.total_seconds() / 86400, 2),
+        metadata={"type": "number", "description":
+                  "Days the window covers: shorter for an org younger than the window "
+                  "(at least 1)."})
+    net_claims = fields.Integer(metadata={"description": "Seats claimed minus released."})
+    net_claims_per_day = fields.Function(
+        lambda trend: round(float(trend.per_day), 2), metadata={"type": "number"})
+    runs_out_on = fields.Date(allow_none=True, metadata={
+        "description": "Projected day no seat is free; today when the pool is full; null "
+                       "when the net rate is zero or negative."})
+
+
+class ForecastSchema(Schema):
+    runs_out_on = fields.Date(allow_none=True, metadata={
+        "description": "The sooner of the trends' projections (null when neither runs out)."})
+    trends = fields.List(fields.Nested(ForecastTrendSchema))
+
+
 class SeatsSchema(Schema):
     total = fields.Integer(metadata={"description": "Seats bought for the current term."})
     assigned = fields.Integer(metadata={"description": "Seats held by active users."})
@@ -239,6 +298,9 @@ class SeatsSchema(Schema):
     )
     types = fields.List(fields.Nested(SeatTypeSchema), metadata={
         "description": "The seat types; the totals above are their sums. Highest rank first."})
+    forecast = fields.Nested(ForecastSchema, metadata={
+        "description": "When the pool runs out at the net claim rate of the last 30 and 90 "
+                       "days, from the audit log."})
 
 
 class SeatTotalSchema(Schema):

@@ -11,6 +11,7 @@ from app.admin.blueprint import json_body, json_response
 from app.admin.problems import Problem, from_domain
 from app.admin.schemas import (
     AddSeatsSchema,
+    ForecastSchema,
     InvoiceListSchema,
     PurchaseRequestSchema,
     QuoteSchema,
@@ -27,7 +28,7 @@ from app.invoice_pdf import pdf_download
 from app.printed_invoices import printed_invoice
 from app.roles import MANAGERS, OWNER, require_role
 from scim import users
-from seats import commerce, idempotency, invoices, seating
+from seats import commerce, forecast, idempotency, invoices, seating
 from seats.clock import utcnow
 from seats.errors import SeatsError
 from seats.models import Quote, SeatPool
@@ -41,14 +42,16 @@ def get_seats() -> Response:
       tags: [Seats]
       responses:
         200:
-          description: Counts, term, price and what a renewal today would buy.
+          description: Counts, term, price, what a renewal today would buy and when the
+            pool runs out at the recent pace.
           content:
             application/json:
               schema: SeatsSchema
     """
     with current_db().transaction(write=False) as session:
         card = read_models.seat_card(session, g.org_id)
-    return json_response(SeatsSchema().dump(card))
+        projection = forecast.of_org(session, g.org_id, utcnow())
+    return json_response(SeatsSchema().dump(card) | {"forecast": ForecastSchema().dump(projection)})
 
 
 @require_role(OWNER)

@@ -6,7 +6,17 @@ from __future__ import annotations
 
 from flask.typing import RouteCallable
 
-from app.console import audit, billing, billing_profile, exports, signin, tokens, usage, users
+from app.console import (
+    audit,
+    billing,
+    billing_profile,
+    exports,
+    idle,
+    signin,
+    tokens,
+    usage,
+    users,
+)
 from app.console.blueprint import bp
 
 ROUTES: list[tuple[str, list[str], str, RouteCallable]] = [
@@ -25,6 +35,8 @@ ROUTES: list[tuple[str, list[str], str, RouteCallable]] = [
     ("/billing/invoices/<number>", ["GET"], "invoice", billing.invoice),
     ("/billing/invoices/<number>.pdf", ["GET"], "invoice_pdf", billing.invoice_pdf),
     ("/usage", ["GET"], "usage", usage.usage),
+    ("/usage/idle", ["GET"], "idle", idle.idle),
+    ("/usage/idle.csv", ["GET"], "idle_csv", idle.idle_csv),
     ("/users", ["GET"], "users", users.users),
     ("/users/<user_id>/reassign", ["GET"], "reassign", users.reassign),
     ("/users/<user_id>/reassign", ["POST"], "confirm_reassign", users.confirm_reassign),

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from app.console import chart
 from app.context import current_db
-from seats import events, seating
+from app.read_models import DEFAULT_IDLE_DAYS
+from seats import events, forecast, seating
 from seats.clock import utcnow
 from seats.events import threshold_reached  # the rule seats.low fires on
 from seats.models import AuditEvent, Contract, Org
@@ -88,6 +89,8 @@ def usage() -> str:
                            now.date())
         warning = alert(session, g.org_id, now)
         refusals = events.refusals_since(session, g.org_id, now - REFUSAL_WINDOW)
+        projection = forecast.of_org(session, g.org_id, now)
     return render_template("console/usage.html", counts=counts, threshold=percent,
                            chart=chart.build(samples, percent), alert=warning,
-                           refusals=refusals)
+                           refusals=refusals, forecast=projection, today=now.date(),
+                           idle_days=DEFAULT_IDLE_DAYS)
