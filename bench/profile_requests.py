@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scim_bench import PATCH_URN, SCIM_JSON, Tenant, create_tenant, now_utc, preload, user_document
+from population import PATCH_URN, SCIM_JSON, Tenant, create_tenant, now_utc, preload, user_document
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient
@@ -137,9 +137,9 @@ def add_groups(db: Database, tenant: Tenant, grouped: float) -> list[str]:
 
 def build(db: Database, config: Config) -> Directory:
     tenant = create_tenant(db, "profile")
-    seconds, path = preload(db, tenant, "u", 0, config.users, "core")
+    seconds = preload(db, tenant, "u", config.users)
     nested = add_groups(db, tenant, config.grouped)
-    print(f"# {config.users:,} users ({path}, {seconds:.1f} s), {config.grouped:.0%} in team "
+    print(f"# {config.users:,} users ({seconds:.1f} s), {config.grouped:.0%} in team "
           f"groups, {len(nested):,} of them also in two nested groups", flush=True)
     return Directory(tenant, nested)
 
