@@ -60,13 +60,12 @@ def get_user(session: Session, org_id: str, user_id: str) -> UserRow:
     return row
 
 
+_LOCK_USER = _USER_BY_ID.with_for_update().execution_options(populate_existing=True)
+"""Built once, like _USER_BY_ID: every PATCH, PUT and DELETE of a user runs it."""
+
+
 def _lock_user(session: Session, user_id: str, ctx: WriteContext) -> UserRow:
-    row = session.scalar(
-        select(UserRow)
-        .where(UserRow.org_id == ctx.org_id, UserRow.id == user_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    row = session.scalar(_LOCK_USER, {"org_id": ctx.org_id, "user_id": user_id})
     if row is None:
         raise not_found(f"User {user_id} not found")
     ctx.check_version(row.version)
