@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from scim.errors import ScimError, not_found, uniqueness
 from scim.memberships import forget as forget_memberships
-from scim.patch import apply_patch, writes
+from scim.patch import parse_patch
 from scim.resources import UserInput, user_input
 from scim.schemas import USER, USER_TYPE
 from scim.tables import UserRow, UserValueRow
@@ -185,11 +185,12 @@ def replace_user(session: Session, user_id: str, raw: Any, ctx: WriteContext) ->
 def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> UserRow:
     """PATCH: all operations or none; a refused seat claim rolls back every operation. Only
     a body whose operations write `active` takes the seat lock."""
-    seat_write = writes(body, "active", USER, USER_TYPE.extension_schemas)
+    patch = parse_patch(body, USER, USER_TYPE.extension_schemas)
+    seat_write = patch.writes("active")
     pool = seating.lock_and_renew(session, ctx.org_id, ctx.now) if seat_write else None
     row = _lock_user(session, user_id, ctx)
     current = {"id": row.id, **row.data}
-    patched = apply_patch(current, body, USER, USER_TYPE.extension_schemas)
+    patched = patch.apply(current)
     patched.pop("id", None)
     data = user_input(patched)  # `remove active` leaves it unassigned: not active
     if data.user_name.lower() != row.user_name_norm:
