@@ -4,14 +4,14 @@ uses, on every request: nothing is cached, so a revoked SCIM token or OAuth clie
 by the next request on every worker and every instance."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection
 
 from flask import g, request
 from sqlalchemy.orm import Session
 
 from app import oauth
 from app.context import current_db
-from app.scim_api.request import close_request_transaction, open_request_transaction
+from app.scim_api.request import close_request_transaction, open_read_transaction
 from scim.errors import ScimError
 from seats import credentials
 from seats.clock import utcnow
@@ -27,20 +27,19 @@ def _bearer_token() -> str | None:
     return token.strip()
 
 
-def authenticate_scim_client(writes: Mapping[str, bool]) -> None:
-    """before_request hook: sets g.org_id and g.actor, or answers 401. `writes` tells, per
-    endpoint with one transaction, whether it writes; the token is read in that transaction,
-    opened here. An endpoint not in it (Bulk: a transaction per operation) reads the token
-    in a transaction of its own."""
+def authenticate_scim_client(reads: Collection[str]) -> None:
+    """before_request hook: sets g.org_id and g.actor, or answers 401. For the endpoints in
+    `reads` the token is read in the read transaction their handler then uses, opened here;
+    every other endpoint reads it in a short transaction of its own, since a write begins
+    only once its body is in (request_transaction) and Bulk has one per operation."""
     token = _bearer_token()
     if token is None:
         raise ScimError(401, "a bearer token is required (Authorization: Bearer <token>)")
-    write = writes.get(request.endpoint or "")
-    if write is None:
-        with current_db().transaction(write=False) as session:
-            _identify(session, token)
-    else:
-        _identify(open_request_transaction(write), token)
+    if request.endpoint in reads:
+        _identify(open_read_transaction(), token)
+        return
+    with current_db().transaction(write=False) as session:
+        _identify(session, token)
 
 
 def _identify(session: Session, token: str) -> None:

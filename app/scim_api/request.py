@@ -68,23 +68,29 @@ class _Unanswered(Exception):
     """Thrown into a request's transaction that its handler never reached: it rolls back."""
 
 
-def open_request_transaction(write: bool) -> Session:
-    """Opens the transaction the request's handler will use, so that authentication reads
-    the bearer token in it rather than in one of its own: one BEGIN, COMMIT and connection
-    checkout less per request, and the token is still read on every request (a revoked
-    one is refused by the next request on every worker)."""
+def open_read_transaction() -> Session:
+    """Opens the read transaction the request's handler will use, so that authentication
+    reads the bearer token in it rather than in one of its own: one BEGIN, COMMIT and
+    connection checkout less per read, and the token is still read on every request (a
+    revoked one is refused by the next request on every worker)."""
     stack = ExitStack()
-    session = stack.enter_context(current_db().transaction(write=write))
+    session = stack.enter_context(current_db().transaction(write=False))
     setattr(g, _HELD, (stack, session))
     return session
 
 
 @contextmanager
 def request_transaction() -> Iterator[Session]:
-    """The handler's one transaction, opened by authentication (`open_request_transaction`,
-    read or write as the route table says): commit when the block succeeds, roll back on
-    any exception, as `Database.transaction`."""
-    stack, session = g.pop(_HELD)
+    """The handler's one transaction: commit when the block succeeds, roll back on any
+    exception, as `Database.transaction`. A read takes the transaction authentication
+    opened for it; a write begins its own here, after its body has been read, so that a
+    client uploading slowly never holds SQLite's write lock (nor a PostgreSQL transaction)."""
+    held = g.pop(_HELD, None)
+    if held is None:
+        with current_db().transaction() as session:
+            yield session
+        return
+    stack, session = held
     with stack:
         yield session
 

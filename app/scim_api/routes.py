@@ -43,11 +43,10 @@ ROUTES: list[tuple[str, str, str, Callable[..., Response], str]] = [
 ]
 
 bp = Blueprint("scim", __name__, url_prefix=PREFIX)
-# Authentication opens the handler's transaction (request_transaction), read or write as
-# the table says; Bulk opens one per operation itself.
-_WRITES = {f"{bp.name}.{endpoint}": kind == WRITE
-           for _, _, endpoint, _, kind in ROUTES if kind != PER_OPERATION}
-bp.before_request(partial(authenticate_scim_client, _WRITES))
+# A read's transaction is opened by authentication, which reads the token in it; a write's
+# by its handler (request_transaction); Bulk opens one per operation.
+_READS = frozenset(f"{bp.name}.{endpoint}" for _, _, endpoint, _, kind in ROUTES if kind == READ)
+bp.before_request(partial(authenticate_scim_client, _READS))
 bp.before_request(check_url)
 bp.teardown_request(finish_request)
 bp.record_once(install_canonical_paths)
