@@ -15,6 +15,7 @@ from urllib.parse import unquote_plus
 
 import jwt
 from flask import Blueprint, Response, request
+from sqlalchemy.orm import Session
 
 from app.context import current_db, current_settings
 from app.settings import Settings
@@ -167,12 +168,12 @@ def looks_like_jwt(token: str) -> bool:
     return token.count(".") == 2
 
 
-def access_token_holder(token: str) -> AccessTokenHolder | None:
+def access_token_holder(session: Session, token: str) -> AccessTokenHolder | None:
     """Who holds this access token, or None when it is forged, expired, meant for another
     audience (an admin token) or its client was revoked since it was issued. The algorithm
     is pinned, so `none` and key-confusion tokens fail; the leeway absorbs clock skew
-    between app servers. The client row is read on every request so that revocation
-    cuts off tokens already issued, not only new ones."""
+    between app servers. The client row is read on every request, in the request's
+    transaction, so that revocation cuts off tokens already issued, not only new ones."""
     settings: Settings = current_settings()
     try:
         claims = jwt.decode(
@@ -182,9 +183,7 @@ def access_token_holder(token: str) -> AccessTokenHolder | None:
     except jwt.InvalidTokenError:
         return None
     client_id, org_id = str(claims["sub"]), str(claims["org"])
-    with current_db().transaction(write=False) as session:
-        live_org = live_client_org(session, client_id)
-    if live_org != org_id:
+    if live_client_org(session, client_id) != org_id:
         return None
     return AccessTokenHolder(client_id=client_id, org_id=org_id)
 

@@ -10,6 +10,9 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+# bench/scim_bench.py runs its throughput ceiling (a minimal Flask app) with the same threads.
+THREADS_PER_WORKER = 4
+
 
 class _Server(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
@@ -71,7 +74,7 @@ def run_gunicorn(*, host: str, port: int, workers: int) -> None:
             "bind": f"{host}:{port}",
             "workers": workers,
             "worker_class": "gthread",
-            "threads": 4,
+            "threads": THREADS_PER_WORKER,
             "accesslog": "-",
             "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
             "graceful_timeout": 5,

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scim_bench import PATCH_URN, SCIM_JSON, Tenant, create_tenant, now_utc, preload, user_document
+from population import PATCH_URN, SCIM_JSON, Tenant, create_tenant, now_utc, preload, user_document
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient
@@ -53,6 +53,7 @@ class Config:
     profile: str | None
     sort: str
     seed: int
+    calls: bool
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     parser.add_argument("--sort", choices=("cumulative", "tottime"), default="tottime",
                         help="cProfile sort order")
     parser.add_argument("--seed", type=int, default=1, help="seeds the ids, names and pages picked")
+    parser.add_argument("--calls", action="store_true",
+                        help="also count Python calls (cProfile) and SQL statements per request: "
+                        "figures the machine's load does not move")
     args = parser.parse_args(argv)
     if args.users < TEAM_SIZE or not 0 <= args.grouped <= 1:
         parser.error(f"need --users >= {TEAM_SIZE} and 0 <= --grouped <= 1")
@@ -97,7 +101,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     if "get-nested" in scenarios and args.users * args.grouped < TEAM_SIZE:
         parser.error(f"get-nested needs --users x --grouped of at least {TEAM_SIZE} (one team)")
     return Config(args.users, args.grouped, args.rounds, args.requests, scenarios, args.profile,
-                  args.sort, args.seed)
+                  args.sort, args.seed, args.calls)
 
 
 # --------------------------------------------------------------------------- the directory
@@ -137,9 +141,9 @@ def add_groups(db: Database, tenant: Tenant, grouped: float) -> list[str]:
 
 def build(db: Database, config: Config) -> Directory:
     tenant = create_tenant(db, "profile")
-    seconds, path = preload(db, tenant, "u", 0, config.users, "core")
+    seconds = preload(db, tenant, "u", config.users)
     nested = add_groups(db, tenant, config.grouped)
-    print(f"# {config.users:,} users ({path}, {seconds:.1f} s), {config.grouped:.0%} in team "
+    print(f"# {config.users:,} users ({seconds:.1f} s), {config.grouped:.0%} in team "
           f"groups, {len(nested):,} of them also in two nested groups", flush=True)
     return Directory(tenant, nested)
 
@@ -256,6 +260,29 @@ def profile(client: FlaskClient, request: Request, count: int, sort: str) -> Non
     pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats(sort).print_stats(20)
 
 
+def count_calls(client: FlaskClient, request: Request, count: int) -> tuple[float, float]:
+    """(Python calls, SQL statements) per request over one round. CPU time on a shared
+    machine moves with its load; these counts do not, so they show a change of a few per
+    cent that the timings cannot."""
+    from sqlalchemy import event
+
+    statements = 0
+
+    def seen(*_args: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    engine = client.application.extensions["db"].engine
+    event.listen(engine, "before_cursor_execute", seen)
+    profiler = cProfile.Profile()
+    try:
+        profiler.runcall(_round, client, request, count)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    calls: int = pstats.Stats(profiler).total_calls
+    return calls / count, statements / count
+
+
 def run(config: Config) -> None:
     from app.db import Database
     from app.factory import create_app
@@ -280,7 +307,11 @@ def run(config: Config) -> None:
             title, make, divisor = SCENARIOS[name]
             count = config.requests // divisor
             timings = time_scenario(client, make(directory, rng), count, config.rounds)
-            print(summary(title, timings), flush=True)
+            line = summary(title, timings)
+            if config.calls:
+                calls, statements = count_calls(client, make(directory, rng), count)
+                line += f"  {calls:8,.0f} calls {statements:5.1f} SQL"
+            print(line, flush=True)
         if config.profile is not None:
             title, make, divisor = SCENARIOS[config.profile]
             print(f"\n# cProfile of {config.requests // divisor} x {title}, by {config.sort}")

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from scim import memberships, schemas, valuefilter
@@ -106,19 +106,27 @@ def group_input(raw: Any) -> GroupInput:
 # --- reading ------------------------------------------------------------------------------
 
 
-def _one(session: Session, query: Select[GroupRow], group_id: str) -> GroupRow:
-    row = session.scalar(query)
+def _one(session: Session, query: Select[GroupRow], org_id: str, group_id: str) -> GroupRow:
+    row = session.scalar(query, {"org_id": org_id, "group_id": group_id})
     if row is None:
         raise not_found(f"Group {group_id} not found")
     return row
 
 
-def _by_id(org_id: str, group_id: str) -> Select[GroupRow]:
-    return select(GroupRow).where(GroupRow.org_id == org_id, GroupRow.id == group_id)
+_BY_ID = select(GroupRow).where(
+    GroupRow.org_id == bindparam("org_id"), GroupRow.id == bindparam("group_id")
+)
+"""Built once, with its two locking forms: every request on one group runs one of them."""
+_LOCKED = {
+    deleting: _BY_ID.with_for_update(key_share=not deleting).execution_options(
+        populate_existing=True
+    )
+    for deleting in (False, True)
+}
 
 
 def get_group(session: Session, org_id: str, group_id: str) -> GroupRow:
-    return _one(session, _by_id(org_id, group_id), group_id)
+    return _one(session, _BY_ID, org_id, group_id)
 
 
 def _lock_group(
@@ -127,8 +135,7 @@ def _lock_group(
     """FOR NO KEY UPDATE while the group stays: it does not wait for the key-share locks of
     writers adding this group to another one. A deletion takes FOR UPDATE, which does. The
     If-Match precondition is checked on the locked row."""
-    locking = _by_id(ctx.org_id, group_id).with_for_update(key_share=not deleting)
-    row = _one(session, locking.execution_options(populate_existing=True), group_id)
+    row = _one(session, _LOCKED[deleting], ctx.org_id, group_id)
     ctx.check_version(row.version)
     return row
 

@@ -161,20 +161,24 @@ def forget(session: Session, org_id: str, resource_id: str, now: datetime) -> No
     )
 
 
+_MEMBER_ROWS = (
+    select(GroupMemberRow.group_id, GroupMemberRow.member_id, GroupMemberRow.member_type)
+    .where(GroupMemberRow.org_id == bindparam("org_id"),
+           GroupMemberRow.group_id.in_(bindparam("group_ids", expanding=True)))
+    .order_by(GroupMemberRow.group_id, GroupMemberRow.member_id)
+)
+"""Built once, like _REACH: every group rendered with its members runs it."""
+
+
 def listed_members(
     session: Session, org_id: str, group_ids: Sequence[str]
 ) -> dict[str, list[Reference]]:
     """The rendered members of each group, for a whole page of groups in one query per
     chunk. No display: clients expect members back as they sent them (scim2-tester compares
     a PATCHed member list with the one it sent), and only the member rows are read."""
-    query = (
-        select(GroupMemberRow.group_id, GroupMemberRow.member_id, GroupMemberRow.member_type)
-        .where(GroupMemberRow.org_id == org_id)
-        .order_by(GroupMemberRow.group_id, GroupMemberRow.member_id)
-    )
     listed: dict[str, list[Reference]] = defaultdict(list)
     for chunk in chunks(group_ids):
-        for row in session.execute(query.where(GroupMemberRow.group_id.in_(chunk))):
+        for row in session.execute(_MEMBER_ROWS, {"org_id": org_id, "group_ids": list(chunk)}):
             listed[row.group_id].append(
                 Reference(row.member_id, row.member_type, row.member_type, None)
             )

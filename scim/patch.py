@@ -59,18 +59,12 @@ def apply_patch(
     extensions: tuple[Schema, ...] = (),
 ) -> dict[str, Any]:
     """The representation after `body`'s operations, in order. `resource` is not touched."""
-    operations = parse_operations(body)
-    schemas = (schema, *extensions)
-    doc = copy.deepcopy(resource)
-    for index, operation in enumerate(operations):
-        try:
-            _apply(doc, operation, schemas)
-        except ScimError as exc:
-            detail = f"Operations[{index}]: {exc.detail}"
-            raise ScimError(exc.status, detail, exc.scim_type) from exc
-    _check_required(resource, doc, schemas)
-    _list_extensions(resource, doc, extensions)
-    return doc
+    return parse_patch(body, schema, extensions).apply(resource)
+
+
+def writes(body: Any, name: str, schema: Schema, extensions: tuple[Schema, ...] = ()) -> bool:
+    """Whether applying `body` could assign or remove `schema`'s attribute `name`."""
+    return parse_patch(body, schema, extensions).writes(name)
 
 
 def parse_operations(body: Any) -> list[dict[str, Any]]:
@@ -85,54 +79,108 @@ def parse_operations(body: Any) -> list[dict[str, Any]]:
     return operations
 
 
-def writes(body: Any, name: str, schema: Schema, extensions: tuple[Schema, ...] = ()) -> bool:
-    """Whether applying `body` could assign or remove `schema`'s attribute `name`, read from
-    the targets apply_patch resolves, so that a write which decides on it (a user's `active`
-    holds a seat) can take its lock first and the others need not. A body whose paths do not
-    resolve writes nothing: apply_patch refuses it whole, after the caller's own checks."""
+@dataclass(frozen=True)
+class _Resolved:
+    """One operation with its op and paths resolved: what it writes, in order, up to the
+    first op or path that does not resolve (`error`). The error is raised when the operation
+    is applied, after those writes, which is where resolving while applying raised it."""
+
+    op: str
+    removal: _Whole | _Target | None = None
+    value: Any = None  # a removal's value (the elements to take out of a multi-valued one)
+    assignments: tuple[tuple[_Target, Any], ...] = ()
+    error: ScimError | None = None
+
+    def targets(self) -> Iterator[_Whole | _Target]:
+        if self.removal is not None:
+            yield self.removal
+        yield from (target for target, _ in self.assignments)
+
+    def apply(self, doc: dict[str, Any]) -> None:
+        if self.removal is not None:
+            _remove(doc, self.removal, self.value)
+        for target, value in self.assignments:
+            if value is None:  # null means unassigned (RFC 7643 §2.5)
+                _remove(doc, target, None)
+            else:
+                _set(doc, target, value, append=self.op == "add")
+        if self.error is not None:
+            raise self.error
+
+
+@dataclass(frozen=True)
+class Patch:
+    """A PatchOp message parsed once per request, its paths resolved against the resource's
+    schemas: a use case asks it which attributes it writes (to take only the locks it needs)
+    and then applies it, without parsing the body twice. A message that does not parse writes
+    nothing and is refused by `apply`, after the caller's own checks."""
+
+    schemas: tuple[Schema, ...]
+    operations: tuple[_Resolved, ...] = ()
+    error: ScimError | None = None
+
+    def writes(self, name: str) -> bool:
+        """Whether applying it could assign or remove the core schema's attribute `name`, read
+        from the targets `apply` writes, so that a write which decides on it (a user's
+        `active` holds a seat) can take its lock first and the others need not."""
+        if self.error is not None or any(op.error is not None for op in self.operations):
+            return False
+        schema = self.schemas[0]
+        return any(
+            _targets_attribute(target, schema, name)
+            for operation in self.operations
+            for target in operation.targets()
+        )
+
+    def apply(self, resource: dict[str, Any]) -> dict[str, Any]:
+        """The representation after the operations, in order. `resource` is not touched:
+        the work is on a deep copy, so a failing operation leaves nothing behind."""
+        if self.error is not None:
+            raise self.error
+        doc = copy.deepcopy(resource)
+        for index, operation in enumerate(self.operations):
+            try:
+                operation.apply(doc)
+            except ScimError as exc:
+                detail = f"Operations[{index}]: {exc.detail}"
+                raise ScimError(exc.status, detail, exc.scim_type) from exc
+        _check_required(resource, doc, self.schemas)
+        _list_extensions(resource, doc, self.schemas[1:])
+        return doc
+
+
+def parse_patch(body: Any, schema: Schema, extensions: tuple[Schema, ...] = ()) -> Patch:
     schemas = (schema, *extensions)
     try:
-        targets = [
-            target
-            for operation in parse_operations(body)
-            for target in _targets(operation, schemas)
-        ]
-    except ScimError:
-        return False
-    return any(_targets_attribute(target, schema, name) for target in targets)
+        operations = parse_operations(body)
+    except ScimError as exc:
+        return Patch(schemas, error=exc)
+    return Patch(schemas, tuple(_resolve(operation, schemas) for operation in operations))
+
+
+def _resolve(operation: dict[str, Any], schemas: tuple[Schema, ...]) -> _Resolved:
+    try:
+        op = _op(operation)
+    except ScimError as exc:
+        return _Resolved("", error=exc)
+    if op == "remove":
+        try:
+            return _Resolved(op, _removal(operation, schemas), value=operation.get("value"))
+        except ScimError as exc:
+            return _Resolved(op, error=exc)
+    found: list[tuple[_Target, Any]] = []
+    try:
+        for target, value in _assignments(_root(operation, schemas), operation["value"], schemas):
+            found.append((target, value))
+    except ScimError as exc:
+        return _Resolved(op, assignments=tuple(found), error=exc)
+    return _Resolved(op, assignments=tuple(found))
 
 
 def _targets_attribute(target: _Whole | _Target, schema: Schema, name: str) -> bool:
     if isinstance(target, _Whole):  # `remove` of a whole schema
         return target.schema is schema
     return target.schema is schema and target.attr is schema.attribute(name)
-
-
-def _targets(
-    operation: dict[str, Any], schemas: tuple[Schema, ...]
-) -> Iterator[_Whole | _Target]:
-    """What one operation writes, resolved as _apply resolves it."""
-    if _op(operation) == "remove":
-        target = _removal(operation, schemas)
-        if target is not None:
-            yield target
-        return
-    for target, _ in _assignments(_root(operation, schemas), operation["value"], schemas):
-        yield target
-
-
-def _apply(doc: dict[str, Any], operation: dict[str, Any], schemas: tuple[Schema, ...]) -> None:
-    op = _op(operation)
-    if op == "remove":
-        target = _removal(operation, schemas)
-        if target is not None:
-            _remove(doc, target, operation.get("value"))
-        return
-    for target, value in _assignments(_root(operation, schemas), operation["value"], schemas):
-        if value is None:  # null means unassigned (RFC 7643 §2.5)
-            _remove(doc, target, None)
-        else:
-            _set(doc, target, value, append=op == "add")
 
 
 def _op(operation: dict[str, Any]) -> str:

@@ -3,6 +3,7 @@ projection and validation all read these, so one table decides what an attribute
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from scim.errors import invalid_syntax
@@ -42,7 +43,11 @@ class Attribute:
     description: str = ""
 
     def sub(self, name: str) -> Attribute | None:
-        return find(self.sub_attributes, name)
+        return find(self._subs_by_name, name)
+
+    @cached_property
+    def _subs_by_name(self) -> dict[str, Attribute]:
+        return by_name(self.sub_attributes)
 
     def to_dict(self) -> dict[str, Any]:
         """The attribute as the /Schemas endpoint describes it."""
@@ -74,13 +79,26 @@ class Schema:
     description: str = ""
 
     def attribute(self, name: str) -> Attribute | None:
-        return find(self.attributes, name)
+        return find(self._attributes_by_name, name)
+
+    @cached_property
+    def _attributes_by_name(self) -> dict[str, Attribute]:
+        return by_name(self.attributes)
 
 
-def find(attributes: tuple[Attribute, ...], name: str) -> Attribute | None:
+def by_name(attributes: tuple[Attribute, ...]) -> dict[str, Attribute]:
+    """Every request looks attributes up by name, many times (validation, projection, PATCH
+    paths, filters): the table is indexed once per schema, not scanned per lookup. The
+    first of two names differing only in case wins, as a scan would find it."""
+    index: dict[str, Attribute] = {}
+    for attribute in attributes:
+        index.setdefault(attribute.name.lower(), attribute)
+    return index
+
+
+def find(index: dict[str, Attribute], name: str) -> Attribute | None:
     """Attribute names are case-insensitive (RFC 7643 §2.1)."""
-    lowered = name.lower()
-    return next((a for a in attributes if a.name.lower() == lowered), None)
+    return index.get(name.lower())
 
 
 def _multi(
@@ -395,11 +413,11 @@ class ResourceType:
     extensions: tuple[SchemaExtension, ...] = ()
     description: str = ""
 
-    @property
+    @cached_property
     def extension_schemas(self) -> tuple[Schema, ...]:
         return tuple(extension.schema for extension in self.extensions)
 
-    @property
+    @cached_property
     def schemas(self) -> tuple[Schema, ...]:
         """The core schema first, then the extensions."""
         return (self.schema, *self.extension_schemas)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from scim import seat_choice
 from scim.errors import ScimError, not_found, uniqueness
 from scim.memberships import forget as forget_memberships
-from scim.patch import apply_patch, writes
+from scim.patch import Patch, parse_patch
 from scim.resources import UserInput, user_input
 from scim.schemas import USER, USER_TYPE
 from scim.tables import UserRow, UserValueRow
@@ -61,13 +61,12 @@ def get_user(session: Session, org_id: str, user_id: str) -> UserRow:
     return row
 
 
+_LOCK_USER = _USER_BY_ID.with_for_update().execution_options(populate_existing=True)
+"""Built once, like _USER_BY_ID: every PATCH, PUT and DELETE of a user runs it."""
+
+
 def _lock_user(session: Session, user_id: str, ctx: WriteContext) -> UserRow:
-    row = session.scalar(
-        select(UserRow)
-        .where(UserRow.org_id == ctx.org_id, UserRow.id == user_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    row = session.scalar(_LOCK_USER, {"org_id": ctx.org_id, "user_id": user_id})
     if row is None:
         raise not_found(f"User {user_id} not found")
     ctx.check_version(row.version)
@@ -189,13 +188,14 @@ def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> 
     """PATCH: all operations or none; a refused seat claim rolls back every operation. Only
     a body whose operations write `active` takes the seat lock, or `roles`/`entitlements`
     in an org selling several seat types."""
-    seat_write = writes(body, "active", USER, USER_TYPE.extension_schemas) or (
-        _writes_seat_type(body) and seat_choice.several_types(session, ctx.org_id)
+    patch = parse_patch(body, USER, USER_TYPE.extension_schemas)
+    seat_write = patch.writes("active") or (
+        _writes_seat_type(patch) and seat_choice.several_types(session, ctx.org_id)
     )
     pool = seating.lock_and_renew(session, ctx.org_id, ctx.now) if seat_write else None
     row = _lock_user(session, user_id, ctx)
     current = {"id": row.id, **row.data}
-    patched = apply_patch(current, body, USER, USER_TYPE.extension_schemas)
+    patched = patch.apply(current)
     patched.pop("id", None)
     data = user_input(patched)  # `remove active` leaves it unassigned: not active
     if data.user_name.lower() != row.user_name_norm:
@@ -206,9 +206,8 @@ def patch_user(session: Session, user_id: str, body: Any, ctx: WriteContext) -> 
     return row
 
 
-def _writes_seat_type(body: Any) -> bool:
-    return any(writes(body, name, USER, USER_TYPE.extension_schemas)
-               for name in seat_choice.EXPLICIT)
+def _writes_seat_type(patch: Patch) -> bool:
+    return any(patch.writes(name) for name in seat_choice.EXPLICIT)
 
 
 def delete_user(session: Session, user_id: str, ctx: WriteContext) -> None:

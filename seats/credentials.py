@@ -76,8 +76,10 @@ _LIVE_TOKEN = select(ScimToken.id, ScimToken.org_id, ScimToken.last_used_at).whe
 
 
 def token_by_secret(session: Session, secret: str) -> LiveToken | None:
-    """The live (unrevoked) token with this secret, or None."""
-    row = session.execute(_LIVE_TOKEN, {"digest": secret_digest(secret)}).first()
+    """The live (unrevoked) token with this secret, or None. Run on the session's connection,
+    as Core: three columns need none of the ORM's result handling, and every SCIM request
+    runs it first, before the session holds anything a flush would have to write."""
+    row = session.connection().execute(_LIVE_TOKEN, {"digest": secret_digest(secret)}).first()
     return None if row is None else LiveToken(row.id, row.org_id, row.last_used_at)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import NewType
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from seats.models import SeatPool
@@ -17,13 +17,16 @@ LockedPool = NewType("LockedPool", SeatPool)
 seats asks for a LockedPool and a caller that forgot the lock does not type-check."""
 
 
+_LOCK = (
+    select(SeatPool)
+    .where(SeatPool.org_id == bindparam("org_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+"""Built once: every seat decision runs it, and building it cost more than the lookup."""
+
+
 def lock_pool(session: Session, org_id: str) -> LockedPool:
     """SELECT … FOR UPDATE on PostgreSQL; on SQLite, BEGIN IMMEDIATE already serialises
     writers (it ignores FOR UPDATE)."""
-    stmt = (
-        select(SeatPool)
-        .where(SeatPool.org_id == org_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return LockedPool(session.execute(stmt).scalar_one())
+    return LockedPool(session.execute(_LOCK, {"org_id": org_id}).scalar_one())

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask import Response, g
 
-from app.context import current_db
 from app.scim_api.handlers import (
     asks_for_attributes,
     read_links,
@@ -15,7 +14,7 @@ from app.scim_api.handlers import (
     resource_response,
     unchanged,
 )
-from app.scim_api.request import request_body, write_context
+from app.scim_api.request import request_body, request_transaction, write_context
 from scim import groups
 from scim.resources import etag
 from scim.schemas import GROUP_TYPE
@@ -24,7 +23,7 @@ from scim.schemas import GROUP_TYPE
 def create_group() -> Response:
     body = request_body()
     view = requested_view(GROUP_TYPE)
-    with current_db().transaction() as session:
+    with request_transaction() as session:
         row = groups.create_group(session, body, write_context())
         found = read_links(session, [row], view)
     return resource_response(row, found, view, 201)
@@ -32,7 +31,7 @@ def create_group() -> Response:
 
 def get_group(group_id: str) -> Response:
     view = requested_view(GROUP_TYPE)
-    with current_db().transaction(write=False) as session:
+    with request_transaction() as session:
         row = groups.get_group(session, g.org_id, group_id)
         found = None if unchanged(row) else read_links(session, [row], view)
     return read_response(row, found, view)
@@ -41,7 +40,7 @@ def get_group(group_id: str) -> Response:
 def replace_group(group_id: str) -> Response:
     body = request_body()
     view = requested_view(GROUP_TYPE)
-    with current_db().transaction() as session:
+    with request_transaction() as session:
         row = groups.replace_group(session, group_id, body, write_context())
         found = read_links(session, [row], view)
     return resource_response(row, found, view)
@@ -53,7 +52,7 @@ def patch_group(group_id: str) -> Response:
     with `attributes` (or `excludedAttributes`) gets the 200 and resource §3.5.2 requires."""
     body = request_body()
     view = requested_view(GROUP_TYPE) if asks_for_attributes() else None
-    with current_db().transaction() as session:
+    with request_transaction() as session:
         row = groups.patch_group(session, group_id, body, write_context())
         found = read_links(session, [row], view) if view is not None else {}
     if view is None:
@@ -62,6 +61,6 @@ def patch_group(group_id: str) -> Response:
 
 
 def delete_group(group_id: str) -> Response:
-    with current_db().transaction() as session:
+    with request_transaction() as session:
         groups.delete_group(session, group_id, write_context())
     return Response(status=204)

@@ -6,7 +6,7 @@ read in the request's transaction, for a whole page in one query, and not at all
 response does not show them; responses are rendered after the transaction committed.
 
 The helpers work inside or after a transaction but never open one: each handler shows its
-own `with current_db().transaction() as session:`."""
+own `with request_transaction() as session:` (the transaction authentication opened)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence

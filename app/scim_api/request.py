@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from flask import g, request
+from sqlalchemy.orm import Session
 
 from app import json_input
-from app.context import current_settings
+from app.context import current_db, current_settings
 from scim import users
 from scim.errors import ScimError, invalid_syntax, invalid_value
 from scim.text import UnstorableText
@@ -56,3 +59,45 @@ def if_match() -> frozenset[str] | None:
 
 def write_context() -> users.WriteContext:
     return users.WriteContext(org_id=g.org_id, actor=g.actor, now=utcnow(), if_match=if_match())
+
+
+_HELD = "scim_request_transaction"
+
+
+class _Unanswered(Exception):
+    """Thrown into a request's transaction that its handler never reached: it rolls back."""
+
+
+def open_read_transaction() -> Session:
+    """Opens the read transaction the request's handler will use, so that authentication
+    reads the bearer token in it rather than in one of its own: one BEGIN, COMMIT and
+    connection checkout less per read, and the token is still read on every request (a
+    revoked one is refused by the next request on every worker)."""
+    stack = ExitStack()
+    session = stack.enter_context(current_db().transaction(write=False))
+    setattr(g, _HELD, (stack, session))
+    return session
+
+
+@contextmanager
+def request_transaction() -> Iterator[Session]:
+    """The handler's one transaction: commit when the block succeeds, roll back on any
+    exception, as `Database.transaction`. A read takes the transaction authentication
+    opened for it; a write begins its own here, after its body has been read, so that a
+    client uploading slowly never holds SQLite's write lock (nor a PostgreSQL transaction)."""
+    held = g.pop(_HELD, None)
+    if held is None:
+        with current_db().transaction() as session:
+            yield session
+        return
+    stack, session = held
+    with stack:
+        yield session
+
+
+def close_request_transaction(_exc: BaseException | None) -> None:
+    """teardown_request: a request refused before its handler's `with` (a 400 for its body
+    or URL, a 401) rolls back the transaction opened for it."""
+    held = g.pop(_HELD, None)
+    if held is not None:
+        held[0].__exit__(_Unanswered, _Unanswered(), None)

@@ -8,9 +8,8 @@ from typing import Any
 
 from flask import Response, request
 
-from app.context import current_db
 from app.scim_api.handlers import list_request
-from app.scim_api.request import request_body
+from app.scim_api.request import request_body, request_transaction
 from scim.listing import Source, search_parameters
 
 
@@ -18,7 +17,7 @@ def list_resources(sources: Sequence[Source]) -> Response:
     """At the root, users and groups in one list, types mixed in the order sortBy asks for
     (meta.created without one); totalResults counts both."""
     listing = list_request(sources, _parameters())
-    with current_db().transaction(write=False) as session:
+    with request_transaction() as session:
         page = listing.read(session)
     return listing.response(page)
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import Response, g, request
 
-from app.context import current_db, current_settings
+from app.context import current_settings
+from app.scim_api.request import request_transaction
 from app.scim_api.responses import scim_json
 from scim import seat_catalog
 from scim.schemas import ENTITLEMENT_TYPE, ROLE_TYPE, ResourceType
@@ -11,14 +12,14 @@ from scim.schemas import ENTITLEMENT_TYPE, ROLE_TYPE, ResourceType
 
 def _list(resource_type: ResourceType) -> Response:
     settings = current_settings()
-    with current_db().transaction(write=False) as session:
+    with request_transaction() as session:
         body = seat_catalog.listing(session, g.org_id, resource_type, request.args,
                                     settings.scim_base_url, max_count=settings.max_results)
     return scim_json(body)
 
 
 def _get(resource_type: ResourceType, key: str) -> Response:
-    with current_db().transaction(write=False) as session:
+    with request_transaction() as session:
         body = seat_catalog.get(session, g.org_id, resource_type, key,
                                 current_settings().scim_base_url)
     return scim_json(body)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Response, g
 
-from app.context import current_db
 from app.scim_api.handlers import (
     read_links,
     read_response,
@@ -12,7 +11,7 @@ from app.scim_api.handlers import (
     resource_response,
     unchanged,
 )
-from app.scim_api.request import request_body, write_context
+from app.scim_api.request import request_body, request_transaction, write_context
 from scim import users
 from scim.schemas import USER_TYPE
 
@@ -20,7 +19,7 @@ from scim.schemas import USER_TYPE
 def create_user() -> Response:
     body = request_body()
     view = requested_view(USER_TYPE)
-    with current_db().transaction() as session:
+    with request_transaction() as session:
         row = users.create_user(session, body, write_context())
         found = read_links(session, [row], view)
     return resource_response(row, found, view, 201)
@@ -28,7 +27,7 @@ def create_user() -> Response:
 
 def get_user(user_id: str) -> Response:
     view = requested_view(USER_TYPE)
-    with current_db().transaction(write=False) as session:
+    with request_transaction() as session:
         row = users.get_user(session, g.org_id, user_id)
         found = None if unchanged(row) else read_links(session, [row], view)
     return read_response(row, found, view)
@@ -37,7 +36,7 @@ def get_user(user_id: str) -> Response:
 def replace_user(user_id: str) -> Response:
     body = request_body()
     view = requested_view(USER_TYPE)
-    with current_db().transaction() as session:
+    with request_transaction() as session:
         row = users.replace_user(session, user_id, body, write_context())
         found = read_links(session, [row], view)
     return resource_response(row, found, view)
@@ -46,13 +45,13 @@ def replace_user(user_id: str) -> Response:
 def patch_user(user_id: str) -> Response:
     body = request_body()
     view = requested_view(USER_TYPE)
-    with current_db().transaction() as session:
+    with request_transaction() as session:
         row = users.patch_user(session, user_id, body, write_context())
         found = read_links(session, [row], view)
     return resource_response(row, found, view)
 
 
 def delete_user(user_id: str) -> Response:
-    with current_db().transaction() as session:
+    with request_transaction() as session:
         users.delete_user(session, user_id, write_context())
     return Response(status=204)

@@ -1,5 +1,5 @@
-"""The fail-closed guard under the PATCH lock decision: `scim.patch.writes` decides from the
-parsed operations whether a PATCH takes the seat lock. Should it ever misjudge a body, the
+"""The fail-closed guard under the PATCH lock decision: `scim.patch.Patch.writes` decides from
+the parsed operations whether a PATCH takes the seat lock. Should it ever misjudge a body, the
 write must fail and roll back rather than flip `active` without claiming or freeing a seat."""
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from app.db import Database
 from scim import users
+from scim.patch import Patch
 from tests.conftest import NOW, OrgRef
 from tests.support import snapshot
 
@@ -25,7 +26,7 @@ def test_a_misjudged_patch_changes_nothing(
     with database.transaction() as session:
         user_id = users.create_user(session, {"userName": "ada", "active": not active}, ctx).id
     before = snapshot(database, org.id)
-    monkeypatch.setattr(users, "writes", lambda *args: False)  # the decision gets it wrong
+    monkeypatch.setattr(Patch, "writes", lambda *args: False)  # the decision gets it wrong
     body = {"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": active}]}
     with pytest.raises(RuntimeError, match="without the seat lock"):
         with database.transaction() as session:
