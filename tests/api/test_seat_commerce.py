@@ -153,11 +153,14 @@ def test_edge_26_same_key_different_body_is_422(owner: Admin, database: Database
 def test_edge_26_same_key_while_the_first_is_in_flight_is_409(owner: Admin, database: Database) -> None:
     offer = quote(owner, 1)
     body = {"quote_id": offer["id"]}
-    with database.transaction() as session:  # another request holds the key right now
-        idempotency.claim(session, owner.org_id, "busy-key",
-                          idempotency.fingerprint("POST", "/admin/v1/seats/purchases", body), NOW)
-    before = books(database, owner.org_id)
-    assert_problem(buy(owner, offer["id"], "busy-key"), 409, "IDEMPOTENCY_KEY_IN_FLIGHT")
+    # Another request holds the key at the very instant the API reads its clock: the run's NOW
+    # is minutes old by now, and a claim older than ABANDONED_AFTER may be taken over.
+    with time_machine.travel(utcnow(), tick=False):
+        with database.transaction() as session:
+            idempotency.claim(session, owner.org_id, "busy-key", idempotency.fingerprint(
+                "POST", "/admin/v1/seats/purchases", body), utcnow())
+        before = books(database, owner.org_id)
+        assert_problem(buy(owner, offer["id"], "busy-key"), 409, "IDEMPOTENCY_KEY_IN_FLIGHT")
     assert books(database, owner.org_id) == before
 
 
