@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app import delivery
 from app.db import Database
-from seats import events, forecast, seating
+from seats import events, forecast, seat_types, seating
 from seats.models import OutboxEvent
 from tests.conftest import MID_TERM_START, NOW, OrgRef
 
@@ -28,14 +28,18 @@ def day(days: float) -> Any:
 def claim(database: Database, org_id: str, days: float, count: int = 1) -> None:
     with database.transaction() as session:
         pool = seating.lock_and_renew(session, org_id, day(days))
+        kinds = seat_types.locked_types(session, pool)
         for _ in range(count):
-            seating.claim_seat(session, pool, actor="test", subject=None, now=day(days))
+            seating.claim_seat(session, pool, kinds, kinds.default, actor="test", subject=None,
+                               now=day(days))
 
 
 def release(database: Database, org_id: str, days: float) -> None:
     with database.transaction() as session:
         pool = seating.lock_and_renew(session, org_id, day(days))
-        seating.release_seat(session, pool, actor="test", subject=None, now=day(days))
+        kinds = seat_types.locked_types(session, pool)
+        seating.release_seat(session, pool, kinds, kinds.default, actor="test", subject=None,
+                             now=day(days))
 
 
 def next_midnight(days: float) -> float:
