@@ -60,6 +60,10 @@ class UnknownSeatType(SeatsError):
         super().__init__(f"no seat type {key!r} in this organisation")
 
 
+class InvalidSeatPolicy(SeatsError):
+    """A pool-full policy that is not one the product knows, or a cap out of range."""
+
+
 class InvalidTopUp(SeatsError):
     """`add_seats` is not a whole number from 1 to the per-purchase maximum."""
 

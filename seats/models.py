@@ -351,3 +351,22 @@ class SsoConfig(Base):
     audience: Mapped[str] = mapped_column(String(2048))
     jwks: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
     jwks_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+
+
+POOL_FULL_POLICIES = ("refuse", "auto_top_up", "request")
+
+
+class SeatPolicy(Base):
+    """What an activation does when it finds no free seat of its type, as the org's primary
+    owner chose it (docs/spec/pool-full-policies.md). No row reads as `refuse`."""
+
+    __tablename__ = "seat_policies"
+    __table_args__ = (
+        CheckConstraint("policy IN ('refuse', 'auto_top_up', 'request')", name="known_policy"),
+        CheckConstraint("max_auto_seats >= 0", name="max_auto_seats_not_negative"),
+    )
+
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), primary_key=True)
+    policy: Mapped[str] = mapped_column(String(16), default="refuse")
+    max_auto_seats: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -49,6 +49,7 @@ _CODES = {
     seat_errors.UnknownOrg: "UNKNOWN_ORG",
     seat_errors.InvalidContract: "INVALID_CONTRACT",
     seat_errors.InvalidTopUp: "INVALID_ADD_SEATS",
+    seat_errors.InvalidSeatPolicy: "INVALID_SEAT_POLICY",
     seat_errors.SeatReductionNotAllowed: "SEAT_REDUCTION_NOT_ALLOWED",
     seat_errors.QuoteNotFound: "QUOTE_NOT_FOUND",
     seat_errors.ReassignmentRefused: "REASSIGNMENT_REFUSED",

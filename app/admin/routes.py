@@ -13,6 +13,7 @@ from app.admin import (
     directory_api,
     exports_api,
     openapi,
+    policy_api,
     seats_api,
     tokens_api,
 )
@@ -24,6 +25,8 @@ ROUTES: list[tuple[str, list[str], str, RouteCallable]] = [
     ("/seats", ["PUT"], "put_seats", seats_api.put_seats),
     ("/seats/quotes", ["POST"], "create_quote", seats_api.create_quote),
     ("/seats/purchases", ["POST"], "create_purchase", seats_api.create_purchase),
+    ("/seats/policy", ["GET"], "get_seat_policy", policy_api.get_seat_policy),
+    ("/seats/policy", ["PUT"], "put_seat_policy", policy_api.put_seat_policy),
     ("/seats/reassignments", ["POST"], "reassign", seats_api.reassign),
     ("/invoices", ["GET"], "list_invoices", seats_api.list_invoices),
     ("/invoices/<number>", ["GET"], "get_invoice", seats_api.get_invoice),
