@@ -203,6 +203,7 @@ class Settings:
     admin_token_rate_limit: str = ADMIN_TOKEN_RATE_LIMIT
     admin_org_rate_limit: str = ADMIN_ORG_RATE_LIMIT
     idempotency_retention_hours: int = IDEMPOTENCY_RETENTION_HOURS
+    seat_request_ttl_hours: int = 168  # an unanswered seat request leaves the queue after this
     dev_config: Path | None = None  # the development file these settings came from, if any
     seller: Seller = Seller()
 
@@ -249,6 +250,7 @@ class Settings:
             admin_org_rate_limit=_rate_limit(env, "SCIM_RATE_LIMIT_ADMIN_ORG",
                                              ADMIN_ORG_RATE_LIMIT),
             idempotency_retention_hours=_retention_hours(env),
+            seat_request_ttl_hours=_integer(env, "SCIM_SEAT_REQUEST_TTL_HOURS", 168),
             dev_config=dev_config,
             seller=Seller.from_env(env),
         )

@@ -96,6 +96,19 @@ class QuoteUnusable(SeatsError):
         super().__init__(detail)
 
 
+class SeatRequestNotFound(SeatsError):
+    def __init__(self, request_id: str) -> None:
+        super().__init__(f"no seat request {request_id!r} for this organisation")
+
+
+class SeatRequestClosed(SeatsError):
+    """The request was approved, denied or has expired: nothing more can be decided on it."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+        super().__init__(f"this seat request is {status}; only open requests can be decided")
+
+
 class ReassignmentRefused(SeatsError):
     """The seat cannot move between these two users (wrong states, same user, unknown)."""
 

@@ -27,6 +27,7 @@ SEATS_EXHAUSTED = "seats.exhausted"
 PROVISIONING_REJECTED = "seats.provisioning_rejected"
 RENEWAL_UPCOMING = "renewal.upcoming"
 SEATS_PURCHASED = "seats.purchased"
+SEATS_REQUESTED = "seats.requested"
 INVOICE_ISSUED = "invoice.issued"
 
 DEFAULT_THRESHOLD_PERCENT = 90

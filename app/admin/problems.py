@@ -50,6 +50,8 @@ _CODES = {
     seat_errors.InvalidContract: "INVALID_CONTRACT",
     seat_errors.InvalidTopUp: "INVALID_ADD_SEATS",
     seat_errors.InvalidSeatPolicy: "INVALID_SEAT_POLICY",
+    seat_errors.SeatRequestNotFound: "SEAT_REQUEST_NOT_FOUND",
+    seat_errors.SeatRequestClosed: "SEAT_REQUEST_CLOSED",
     seat_errors.SeatReductionNotAllowed: "SEAT_REDUCTION_NOT_ALLOWED",
     seat_errors.QuoteNotFound: "QUOTE_NOT_FOUND",
     seat_errors.ReassignmentRefused: "REASSIGNMENT_REFUSED",
