@@ -1,0 +1,97 @@
+"""Seat-request approvals racing through real HTTP against live servers (on PostgreSQL two
+servers on one database): an approval seats the person through the one seat claim under the
+pool lock, so two admins approving two requests for the last seat seat exactly one person,
+and two approving the same request approve it once (docs/spec/pool-full-policies.md, edge
+cases 419 and 420)."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from app.db import Database
+from app.settings import Settings
+from app.signed_tokens import issue_admin_token
+from scim import signin
+from scim.users import WriteContext
+from seats.clock import utcnow
+from seats.errors import NoSeatAvailable
+from seats.models import SeatRequest
+from seats.pool_full import REQUEST, PoolFullPolicy, save_policy
+from tests.concurrency.conftest import race
+from tests.conftest import NOW, OrgRef
+from tests.support import assert_seat_invariant, snapshot
+
+pytestmark = pytest.mark.date_sensitive  # requests expire; claims need a running term
+
+
+def _admin_token(org: OrgRef, sub: str) -> str:
+    return issue_admin_token(Settings.from_env(), slug=org.slug, role="admin", sub=sub,
+                             ttl_seconds=600, now=utcnow())
+
+
+def _requests(database: Database, org: OrgRef, people: int) -> list[str]:
+    """`people` seat requests, as sign-ins under the request policy open them."""
+    ids = []
+    for i in range(people):
+        with database.transaction() as session:
+            identity = signin.Identity(email=f"asker{i}@example.com", preferred_username=None)
+            ctx = WriteContext(org_id=org.id, actor="sso:https://idp.example.com/", now=NOW)
+            refusal = NoSeatAvailable(total=0, assigned=0)
+            asked = signin.request_seat(session, identity, refusal, ctx, timedelta(hours=168))
+            assert asked is not None
+            ids.append(asked.request.id)
+    return ids
+
+
+def _org_asking(database: Database, make_org: Callable[..., OrgRef], seats: int) -> OrgRef:
+    org = make_org(seats=seats)
+    with database.transaction() as session:
+        save_policy(session, org.id, PoolFullPolicy(REQUEST), actor="cli", now=NOW)
+    return org
+
+
+def _approve(args: tuple[str, str, str, float]) -> tuple[int, str]:
+    base, token, request_id, start_at = args
+    time.sleep(max(0.0, start_at - time.time()))
+    response = requests.post(f"{base}/admin/v1/seat-requests/{request_id}/approve",
+                             headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    return response.status_code, response.json().get("code", "")
+
+
+def _statuses(database: Database, org: OrgRef) -> list[str]:
+    with database.transaction(write=False) as session:
+        return sorted(session.scalars(select(SeatRequest.status)
+                                      .where(SeatRequest.org_id == org.id)))
+
+
+def test_edge_419_two_admins_approving_the_last_seat_for_two_requests_seat_one(
+    servers: list[str], database: Database, make_org: Callable[..., OrgRef]
+) -> None:
+    org = _org_asking(database, make_org, seats=1)
+    ids = _requests(database, org, 2)
+    jobs = [(servers[i % len(servers)], _admin_token(org, f"admin{i}@example.com"), request_id)
+            for i, request_id in enumerate(ids)]
+    assert sorted(race(_approve, jobs)) == [(200, ""), (409, "SEAT_LIMIT_REACHED")]
+    state = snapshot(database, org.id)
+    assert (state.total, state.assigned, len(state.users)) == (1, 1, 1)
+    assert _statuses(database, org) == ["approved", "open"]
+    assert_seat_invariant(database, org.id)
+
+
+def test_edge_420_two_admins_approving_one_request_approve_it_once(
+    servers: list[str], database: Database, make_org: Callable[..., OrgRef]
+) -> None:
+    org = _org_asking(database, make_org, seats=3)
+    [request_id] = _requests(database, org, 1)
+    jobs = [(servers[i % len(servers)], _admin_token(org, f"admin{i}@example.com"), request_id)
+            for i in range(2)]
+    assert sorted(race(_approve, jobs)) == [(200, ""), (409, "SEAT_REQUEST_CLOSED")]
+    state = snapshot(database, org.id)
+    assert (state.assigned, len(state.users)) == (1, 1)
+    assert _statuses(database, org) == ["approved"]
+    assert_seat_invariant(database, org.id)
