@@ -6,7 +6,17 @@ from __future__ import annotations
 
 from flask.typing import RouteCallable
 
-from app.console import audit, billing, billing_profile, exports, signin, tokens, usage, users
+from app.console import (
+    audit,
+    billing,
+    billing_profile,
+    exports,
+    seat_policy,
+    signin,
+    tokens,
+    usage,
+    users,
+)
 from app.console.blueprint import bp
 
 ROUTES: list[tuple[str, list[str], str, RouteCallable]] = [
@@ -20,6 +30,11 @@ ROUTES: list[tuple[str, list[str], str, RouteCallable]] = [
     ("/billing/quotes/<quote_id>", ["GET"], "review", billing.review),
     ("/billing/seats/upgrade", ["POST"], "upgrade", billing.upgrade),
     ("/billing/purchases/<key>", ["GET"], "purchase_outcome", billing.purchase_outcome),
+    ("/billing/seat-policy", ["POST"], "save_seat_policy", billing.save_seat_policy),
+    ("/seat-requests", ["GET"], "seat_requests", seat_policy.queue),
+    ("/seat-requests/<request_id>/approve", ["POST"], "approve_seat_request",
+     seat_policy.approve),
+    ("/seat-requests/<request_id>/deny", ["POST"], "deny_seat_request", seat_policy.deny),
     ("/billing/profile", ["GET"], "billing_profile", billing_profile.profile),
     ("/billing/profile", ["POST"], "save_billing_profile", billing_profile.save_profile),
     ("/billing/invoices/<number>", ["GET"], "invoice", billing.invoice),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import timedelta
 
 import pytest
 import requests
@@ -16,15 +15,12 @@ from sqlalchemy import select
 from app.db import Database
 from app.settings import Settings
 from app.signed_tokens import issue_admin_token
-from scim import signin
-from scim.users import WriteContext
 from seats.clock import utcnow
-from seats.errors import NoSeatAvailable
 from seats.models import SeatRequest
 from seats.pool_full import REQUEST, PoolFullPolicy, save_policy
 from tests.concurrency.conftest import race
 from tests.conftest import NOW, OrgRef
-from tests.support import assert_seat_invariant, snapshot
+from tests.support import assert_seat_invariant, open_seat_requests, snapshot
 
 pytestmark = pytest.mark.date_sensitive  # requests expire; claims need a running term
 
@@ -32,20 +28,6 @@ pytestmark = pytest.mark.date_sensitive  # requests expire; claims need a runnin
 def _admin_token(org: OrgRef, sub: str) -> str:
     return issue_admin_token(Settings.from_env(), slug=org.slug, role="admin", sub=sub,
                              ttl_seconds=600, now=utcnow())
-
-
-def _requests(database: Database, org: OrgRef, people: int) -> list[str]:
-    """`people` seat requests, as sign-ins under the request policy open them."""
-    ids = []
-    for i in range(people):
-        with database.transaction() as session:
-            identity = signin.Identity(email=f"asker{i}@example.com", preferred_username=None)
-            ctx = WriteContext(org_id=org.id, actor="sso:https://idp.example.com/", now=NOW)
-            refusal = NoSeatAvailable(total=0, assigned=0)
-            asked = signin.request_seat(session, identity, refusal, ctx, timedelta(hours=168))
-            assert asked is not None
-            ids.append(asked.request.id)
-    return ids
 
 
 def _org_asking(database: Database, make_org: Callable[..., OrgRef], seats: int) -> OrgRef:
@@ -73,7 +55,7 @@ def test_edge_419_two_admins_approving_the_last_seat_for_two_requests_seat_one(
     servers: list[str], database: Database, make_org: Callable[..., OrgRef]
 ) -> None:
     org = _org_asking(database, make_org, seats=1)
-    ids = _requests(database, org, 2)
+    ids = open_seat_requests(database, org.id, 2)
     jobs = [(servers[i % len(servers)], _admin_token(org, f"admin{i}@example.com"), request_id)
             for i, request_id in enumerate(ids)]
     assert sorted(race(_approve, jobs)) == [(200, ""), (409, "SEAT_LIMIT_REACHED")]
@@ -87,7 +69,7 @@ def test_edge_420_two_admins_approving_one_request_approve_it_once(
     servers: list[str], database: Database, make_org: Callable[..., OrgRef]
 ) -> None:
     org = _org_asking(database, make_org, seats=3)
-    [request_id] = _requests(database, org, 1)
+    [request_id] = open_seat_requests(database, org.id, 1)
     jobs = [(servers[i % len(servers)], _admin_token(org, f"admin{i}@example.com"), request_id)
             for i in range(2)]
     assert sorted(race(_approve, jobs)) == [(200, ""), (409, "SEAT_REQUEST_CLOSED")]
