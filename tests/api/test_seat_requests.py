@@ -193,3 +193,17 @@ def test_edge_418_the_ttl_is_configurable(make_sso: Callable[..., SsoOrg], app: 
         app.extensions["settings"] = settings
     [row] = requests_of(database, sso.org_id)
     assert row.expires_at - row.requested_at == timedelta(hours=2)
+
+
+def test_under_auto_top_up_a_first_sign_in_buys_its_seat(make_sso: Callable[..., SsoOrg],
+                                                          database: Database) -> None:
+    """The SSO sign-in claims through the same seat claim as SCIM, so it buys too."""
+    sso = make_sso(seats=1)
+    sso.scim.create("seated@example.com")
+    response = admin_of(sso).put("/seats/policy", {"policy": "auto_top_up", "max_auto_seats": 1})
+    assert response.status_code == 200
+    assert ask(sso).status_code == 200
+    assert ask(sso, email="later@example.com").status_code == 403  # past the cap
+    state = snapshot(database, sso.org_id)
+    assert (state.total, state.assigned) == (2, 2)
+    assert requests_of(database, sso.org_id) == []

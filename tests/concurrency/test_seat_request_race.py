@@ -16,8 +16,10 @@ from app.db import Database
 from app.settings import Settings
 from app.signed_tokens import issue_admin_token
 from seats.clock import utcnow
-from seats.models import SeatRequest
+from seats.models import OutboxEvent, SeatRequest
 from seats.pool_full import REQUEST, PoolFullPolicy, save_policy
+from seats.sso_providers import configure_provider
+from tests.api.test_sso import Idp
 from tests.concurrency.conftest import race
 from tests.conftest import NOW, OrgRef
 from tests.support import assert_seat_invariant, open_seat_requests, snapshot
@@ -77,3 +79,34 @@ def test_edge_420_two_admins_approving_one_request_approve_it_once(
     assert (state.assigned, len(state.users)) == (1, 1)
     assert _statuses(database, org) == ["approved"]
     assert_seat_invariant(database, org.id)
+
+
+def _sign_in(args: tuple[str, str, str, float]) -> tuple[int, str]:
+    base, slug, token, start_at = args
+    time.sleep(max(0.0, start_at - time.time()))
+    response = requests.post(f"{base}/sso/v1/orgs/{slug}/signin", json={"id_token": token},
+                             timeout=60)
+    return response.status_code, response.json().get("request_id", "")
+
+
+def test_edge_412_racing_sign_ins_of_one_person_open_one_request(
+    servers: list[str], database: Database, make_org: Callable[..., OrgRef]
+) -> None:
+    """Eight sign-ins of the same new person at once, on every server: one request, one
+    event; each answer names it (the partial unique index is only the backstop)."""
+    org = _org_asking(database, make_org, seats=0)
+    idp = Idp()
+    with database.transaction() as session:
+        configure_provider(session, org.id, issuer=idp.issuer, audience=idp.audience,
+                           jwks=idp.jwks(), jwks_url=None)
+    tokens = [idp.token(email="racer@example.com") for _ in range(8)]
+    jobs = [(servers[i % len(servers)], org.slug, token) for i, token in enumerate(tokens)]
+    outcomes = race(_sign_in, jobs)
+    assert {status for status, _ in outcomes} == {202}, outcomes
+    assert len({request_id for _, request_id in outcomes}) == 1
+    assert _statuses(database, org) == ["open"]
+    with database.transaction(write=False) as session:
+        events = session.scalars(select(OutboxEvent.id).where(
+            OutboxEvent.org_id == org.id, OutboxEvent.event_type == "seats.requested")).all()
+    assert len(events) == 1
+    assert snapshot(database, org.id).users == []
