@@ -89,16 +89,16 @@ def auto_seats_this_term(session: Session, org_id: str) -> int:
 
 
 def buy_missing_seat(session: Session, pool: LockedPool, seat_type: SeatType, *, named: bool,
-                     now: datetime) -> bool:
+                     now: datetime) -> None:
     """Buys one seat of `seat_type` when the policy is auto_top_up and the term's cap allows;
-    False (nothing bought) otherwise, and the caller refuses as it always did. The caller
+    otherwise buys nothing, and the claim that follows refuses as it always did. The caller
     holds the pool lock and has checked that the term is running."""
     policy = policy_of(session, pool.org_id)
     if policy.policy != AUTO_TOP_UP:
-        return False
+        return
     already = auto_seats_this_term(session, pool.org_id)
     if already >= policy.max_auto_seats:
-        return False
+        return
     contract = session.get_one(Contract, pool.org_id)
     invoice = _invoice_one_seat(session, contract, seat_type, now)
     before = SeatCounts.of(pool)
@@ -114,7 +114,6 @@ def buy_missing_seat(session: Session, pool: LockedPool, seat_type: SeatType, *,
         "purchased_by": AUTO_ACTOR, "automatic": True, "seat_type": seat_type.key,
         "auto_seats_this_term": already + 1, "max_auto_seats": policy.max_auto_seats,
     }, now)
-    return True
 
 
 def _invoice_one_seat(session: Session, contract: Contract, seat_type: SeatType,
