@@ -19,6 +19,7 @@ from seats.models import SeatRequest
 from seats.pool_lock import LockedPool
 
 OPEN, APPROVED, DENIED, EXPIRED = "open", "approved", "denied", "expired"
+AUDIT_SUBJECT_MAX = 255  # audit_events.subject
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,9 @@ def ask(session: Session, pool: LockedPool, *, user_name: str, identity: dict[st
                       requested_at=now, expires_at=now + ttl)
     session.add(row)
     session.flush()
-    audit.record(session, pool, action="seat.requested", actor=actor, subject=f"request:{row.id}",
-                 before=SeatCounts.of(pool), now=now, subject_name=user_name,
-                 detail=f"seat type {seat_type_key}" if seat_type_key else None)
+    audit.record(session, pool, action="seat.requested", actor=actor,
+                 subject=_person(row, None), before=SeatCounts.of(pool), now=now,
+                 subject_name=user_name, detail=_detail(row))
     events.emit(session, pool.org_id, events.SEATS_REQUESTED, {
         "request_id": row.id, "seat_type": seat_type_key,
         "requested_at": now.isoformat(), "expires_at": row.expires_at.isoformat(),
@@ -97,5 +98,16 @@ def close(session: Session, pool: LockedPool, row: SeatRequest, status: str, *, 
     """Approved (with the user the approval seated) or denied; audited either way."""
     row.status, row.decided_at, row.decided_by, row.user_id = status, now, actor, user_id
     audit.record(session, pool, action=f"seat-request.{status}", actor=actor,
-                 subject=f"request:{row.id}", before=SeatCounts.of(pool), now=now,
-                 subject_name=row.user_name)
+                 subject=_person(row, user_id), before=SeatCounts.of(pool), now=now,
+                 subject_name=row.user_name, detail=_detail(row))
+
+
+def _person(row: SeatRequest, user_id: str | None) -> str:
+    """The audit log's subject is the person, as for a refused sign-in (`userName:`), or the
+    user an approval seated, so filtering the log by user finds their requests too."""
+    return f"user:{user_id}" if user_id else f"userName:{row.user_name}"[:AUDIT_SUBJECT_MAX]
+
+
+def _detail(row: SeatRequest) -> str:
+    kind = f", seat type {row.seat_type_key}" if row.seat_type_key else ""
+    return f"request {row.id}{kind}"

@@ -66,7 +66,9 @@ def test_edge_410_a_sign_in_with_no_free_seat_is_queued(make_sso: Callable[..., 
     assert "administrator has been asked" in body["message"]
     after = snapshot(database, sso.org_id)
     assert (after.users, after.total, after.assigned) == (before.users, before.total, before.assigned)
-    assert after.audit[-1] == ("seat.requested", f"request:{body['request_id']}")
+    assert after.audit[-1] == ("seat.requested", "userName:new@example.com")
+    found = admin_of(sso).get("/audit", user="NEW@example.com").get_json()
+    assert found["entries"][-1]["detail"] == f"request {body['request_id']}"
     [row] = requests_of(database, sso.org_id)
     assert row.status == "open" and row.identity["given_name"] == "Ada"
     assert row.expires_at - row.requested_at == timedelta(hours=168)
