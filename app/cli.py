@@ -24,11 +24,11 @@ from app.settings import Settings, SettingsError, sqlite_file, write_dev_config
 from app.signed_tokens import issue_admin_token
 from app.sso import validate_key_source
 from scim import seat_choice
-from seats import audit, credentials, idempotency, orgs, renewal, seat_types, seating
+from seats import audit, credentials, idempotency, orgs, pool_full, renewal, seat_types, seating
 from seats.billing_profiles import BillingDetails, save_billing_profile
 from seats.clock import utcnow
 from seats.errors import OrgAlreadyExists, SeatsError
-from seats.models import PRORATION_POLICIES
+from seats.models import POOL_FULL_POLICIES, PRORATION_POLICIES
 from seats.seat_types import NewSeatType
 from seats.sso_providers import configure_provider
 
@@ -150,6 +150,26 @@ def seats(slug: str) -> None:
         default = " (default)" if line.is_default else ""
         click.echo(f"{line.key}{default}: total {line.total} / assigned {line.assigned} / "
                    f"free {line.free} / waiting {line.waiting}")
+
+
+@main.command("seat-policy")
+@click.argument("slug")
+@click.option("--policy", type=click.Choice(POOL_FULL_POLICIES), default=None,
+              help="Set what an activation does when no seat is free (omit to print it).")
+@click.option("--max-auto-seats", type=click.IntRange(min=0), default=0, show_default=True,
+              help="auto_top_up: seats bought automatically per term, at least 1.")
+@_one_line_errors
+def seat_policy(slug: str, policy: str | None, max_auto_seats: int) -> None:
+    """Print the org's pool-full policy, or set it as its primary owner does (audited)."""
+    with _transaction() as session:
+        org_id = orgs.org_by_slug(session, slug).id
+        if policy is not None:
+            pool_full.save_policy(session, org_id, pool_full.PoolFullPolicy(policy, max_auto_seats),
+                                  actor=CLI_ACTOR, now=utcnow())
+        current = pool_full.policy_of(session, org_id)
+        bought = pool_full.auto_seats_this_term(session, org_id)
+    suffix = f"; {bought} bought this term" if current.policy == pool_full.AUTO_TOP_UP else ""
+    click.echo(f"{slug}: {current.describe()}{suffix}")
 
 
 @main.group("seat-type")

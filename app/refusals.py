@@ -17,6 +17,9 @@ _STATUS: dict[type[errors.SeatsError], int] = {
     errors.QuoteNotFound: 404,
     errors.QuoteUnusable: 409,
     errors.ReassignmentRefused: 409,
+    errors.InvalidSeatPolicy: 400,
+    errors.SeatRequestNotFound: 404,
+    errors.SeatRequestClosed: 409,
 }
 
 

@@ -206,6 +206,7 @@ class Settings:
     admin_org_rate_limit: str = ADMIN_ORG_RATE_LIMIT
     idempotency_retention_hours: int = IDEMPOTENCY_RETENTION_HOURS
     forecast_alert_days: int = DEFAULT_FORECAST_ALERT_DAYS  # seats.forecast within this many days
+    seat_request_ttl_hours: int = 168  # an unanswered seat request leaves the queue after this
     dev_config: Path | None = None  # the development file these settings came from, if any
     seller: Seller = Seller()
 
@@ -254,6 +255,7 @@ class Settings:
             idempotency_retention_hours=_retention_hours(env),
             forecast_alert_days=_integer(env, "SCIM_FORECAST_ALERT_DAYS",
                                          DEFAULT_FORECAST_ALERT_DAYS),
+            seat_request_ttl_hours=_integer(env, "SCIM_SEAT_REQUEST_TTL_HOURS", 168),
             dev_config=dev_config,
             seller=Seller.from_env(env),
         )

@@ -6,16 +6,18 @@ read as OAuth-style JSON: `{"error": ..., "error_description": ...}`."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
 
 import jwt
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, render_template, request
 
 from app import json_input
-from app.context import current_db
+from app.context import current_db, current_settings
 from app.oauth import OAuthError
+from app.printed_invoices import long_date
 from app.settings import SettingsError
 from scim import signin
 from scim.errors import ScimError
@@ -23,7 +25,7 @@ from scim.text import UnstorableText
 from scim.users import WriteContext
 from seats import seating, sso_providers
 from seats.clock import utcnow
-from seats.errors import SeatsError
+from seats.errors import NoSeatAvailable, SeatsError
 from seats.models import SsoConfig
 
 bp = Blueprint("sso", __name__, url_prefix="/sso/v1")
@@ -221,10 +223,33 @@ def _record_refusal(identity: signin.Identity, ctx: WriteContext, reason: str) -
         )
 
 
-def _admit(identity: signin.Identity, ctx: WriteContext) -> signin.SignedIn:
+def _request_seat(identity: signin.Identity, ctx: WriteContext,
+                  refusal: NoSeatAvailable) -> dict[str, Any] | None:
+    """The answer of a sign-in queued under the `request` policy, or None (refuse)."""
+    ttl = timedelta(hours=current_settings().seat_request_ttl_hours)
+    with current_db().transaction() as session:
+        asked = signin.request_seat(session, identity, refusal, ctx, ttl)
+        if asked is None:
+            return None
+        return {
+            "status": "seat_requested", "seat": "requested", "request_id": asked.request.id,
+            "userName": asked.request.user_name, "seat_type": asked.request.seat_type_key,
+            "requested_at": asked.request.requested_at.isoformat(),
+            "expires_at": asked.request.expires_at.isoformat(),
+            "message": "All seats are in use; your administrator has been asked for a seat "
+                       "for you. Sign in again once they approve.",
+        }
+
+
+def _admit(identity: signin.Identity,
+           ctx: WriteContext) -> signin.SignedIn | dict[str, Any]:
+    """Signed in, or (under the `request` policy, with no free seat) the seat request."""
     try:
         return _sign_in_once_more_after_conflict(identity, ctx)
     except SeatsError as exc:
+        requested = _request_seat(identity, ctx, exc) if isinstance(exc, NoSeatAvailable) else None
+        if requested is not None:
+            return requested
         description = signin.refusal_description(exc)
         _record_refusal(identity, ctx, description)
         raise SsoError(403, "access_denied", description) from exc
@@ -250,4 +275,26 @@ def sign_in(slug: str) -> Response:
     ctx = WriteContext(
         org_id=config.org_id, actor=f"sso:{config.issuer}"[:AUDIT_TEXT_MAX], now=utcnow()
     )
-    return _json(_signed_in(_admit(identity, ctx)))
+    outcome = _admit(identity, ctx)
+    if isinstance(outcome, signin.SignedIn):
+        return _json(_signed_in(outcome))
+    return _seat_requested(outcome)
+
+
+def _seat_requested(body: dict[str, Any]) -> Response:
+    """202 (RFC 9110 §15.3.3: accepted, not yet acted on): nobody is signed in, and the
+    request waits for an admin. A browser gets the page that says so; other callers JSON."""
+    if request.accept_mimetypes.best_match(["application/json", "text/html"]) != "text/html":
+        return _json(body, 202)
+    page = render_template(
+        "seat_requested.html", user_name=body["userName"], seat_type=body["seat_type"],
+        requested_on=_written_out(body["requested_at"]),
+        expires_on=_written_out(body["expires_at"]))
+    return Response(page, status=202, content_type="text/html; charset=utf-8",
+                    headers={"Cache-Control": "no-store"})
+
+
+def _written_out(instant: str) -> str:
+    """The invoices' unambiguous date, with the time: a request lapses to the minute."""
+    moment = datetime.fromisoformat(instant)
+    return f"{long_date(moment.date())}, {moment:%H:%M} UTC"

@@ -3,7 +3,8 @@ SCIM user, or a user is created just in time (JIT) with a seat. A user deactivat
 SCIM stays deactivated: that is the IdP administrator's decision, never the sign-in's."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from scim import users
 from scim.schemas import USER_SCHEMA
 from scim.tables import UserRow, UserValueRow
+from seats import pool_full, seat_requests, seating
 from seats.errors import NoActiveSubscription, NoSeatAvailable, SeatsError
 
 
@@ -129,3 +131,39 @@ def refusal_description(exc: SeatsError) -> str:
             "Ask the organisation's owner to renew it."
         )
     return str(exc)
+
+
+def request_seat(session: Session, identity: Identity, refusal: NoSeatAvailable,
+                 ctx: users.WriteContext, ttl: timedelta) -> seat_requests.Asked | None:
+    """Under the `request` policy, a sign-in refused for want of a seat becomes (or finds)
+    the person's seat request; None under any other policy, and the refusal stands. Runs in
+    a transaction of its own after the refused one rolled back, like a refusal's audit."""
+    pool = seating.lock_and_renew(session, ctx.org_id, ctx.now)
+    if pool_full.policy_of(session, ctx.org_id).policy != pool_full.REQUEST:
+        return None
+    return seat_requests.ask(session, pool, user_name=identity.user_name,
+                             identity=asdict(identity), seat_type_key=refusal.seat_type,
+                             actor=ctx.actor, ttl=ttl, now=ctx.now)
+
+
+def approve_request(session: Session, request_id: str, ctx: users.WriteContext) -> SignedIn:
+    """The approval seats the person now, through the one seat claim (a refusal if no seat is
+    free, unless the policy buys one), so the next sign-in simply finds an active user. A
+    person the IdP provisioned meanwhile is left as the IdP made them."""
+    pool = seating.lock_and_renew(session, ctx.org_id, ctx.now)
+    request = seat_requests.open_request(session, pool, request_id, ctx.now)
+    identity = Identity(**request.identity)
+    row = find_user(session, ctx.org_id, identity)
+    created = row is None
+    if row is None:
+        row = users.create_user(session, _jit_document(identity), ctx)
+    seat_requests.close(session, pool, request, seat_requests.APPROVED, actor=ctx.actor,
+                        now=ctx.now, user_id=row.id)
+    return SignedIn(user_id=row.id, user_name=row.user_name, created=created)
+
+
+def deny_request(session: Session, request_id: str, ctx: users.WriteContext) -> None:
+    pool = seating.lock_and_renew(session, ctx.org_id, ctx.now)
+    request = seat_requests.open_request(session, pool, request_id, ctx.now)
+    seat_requests.close(session, pool, request, seat_requests.DENIED, actor=ctx.actor,
+                        now=ctx.now)

@@ -20,7 +20,7 @@ from seats.errors import (
 )
 from seats.models import Contract, Invoice, Quote
 from seats.pool_lock import LockedPool
-from seats.proration import months_elapsed, prorate
+from seats.proration import months_elapsed, prorate, span_text
 from seats.terms import add_months
 
 QUOTE_LIFETIME = timedelta(minutes=30)
@@ -125,12 +125,7 @@ class Purchase:
 
 
 def _line_text(quote: Quote) -> str:
-    if quote.remaining_months is not None and quote.remaining_days is not None:
-        span = f"{quote.remaining_months} months and {quote.remaining_days}/{quote.days_in_period} days"
-    elif quote.remaining_months is not None:
-        span = f"{quote.remaining_months} of 12 months"
-    else:
-        span = f"{quote.remaining_days} of {quote.days_in_period} days"
+    span = span_text(quote.remaining_months, quote.remaining_days, quote.days_in_period)
     return f"{quote.add_seats} additional seats, {quote.period_start} to {quote.term_end} ({span})"
 
 

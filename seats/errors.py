@@ -60,6 +60,10 @@ class UnknownSeatType(SeatsError):
         super().__init__(f"no seat type {key!r} in this organisation")
 
 
+class InvalidSeatPolicy(SeatsError):
+    """A pool-full policy that is not one the product knows, or a cap out of range."""
+
+
 class InvalidTopUp(SeatsError):
     """`add_seats` is not a whole number from 1 to the per-purchase maximum."""
 
@@ -90,6 +94,19 @@ class QuoteUnusable(SeatsError):
     def __init__(self, reason: QuoteProblem, detail: str) -> None:
         self.reason = reason
         super().__init__(detail)
+
+
+class SeatRequestNotFound(SeatsError):
+    def __init__(self, request_id: str) -> None:
+        super().__init__(f"no seat request {request_id!r} for this organisation")
+
+
+class SeatRequestClosed(SeatsError):
+    """The request was approved, denied or has expired: nothing more can be decided on it."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+        super().__init__(f"this seat request is {status}; only open requests can be decided")
 
 
 class ReassignmentRefused(SeatsError):

@@ -8,7 +8,10 @@ id, type and creation time. Never secrets, never user names or e-mails (a webhoo
 is outside the org's directory). Suggested fields for the commerce events:
 `seats.purchased` {seats_added, total_before, total_after, invoice_id, invoice_number,
 purchased_by (the actor's kind, e.g. "admin", never who)}; `invoice.issued` {invoice_id,
-invoice_number, kind, currency, total_minor}.
+invoice_number, kind, currency, total_minor}. An automatic purchase (seats.pool_full) is a
+`seats.purchased` with `"automatic": true`, purchased_by `auto-top-up`, seat_type,
+auto_seats_this_term and max_auto_seats; `seats.requested` (seats.seat_requests) carries
+{request_id, seat_type, requested_at, expires_at, pending}.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ SEATS_EXHAUSTED = "seats.exhausted"
 PROVISIONING_REJECTED = "seats.provisioning_rejected"
 RENEWAL_UPCOMING = "renewal.upcoming"
 SEATS_PURCHASED = "seats.purchased"
+SEATS_REQUESTED = "seats.requested"
 INVOICE_ISSUED = "invoice.issued"
 SEATS_FORECAST = "seats.forecast"
 

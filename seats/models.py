@@ -355,3 +355,54 @@ class SsoConfig(Base):
     audience: Mapped[str] = mapped_column(String(2048))
     jwks: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
     jwks_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+
+
+POOL_FULL_POLICIES = ("refuse", "auto_top_up", "request")
+
+
+class SeatPolicy(Base):
+    """What an activation does when it finds no free seat of its type, as the org's primary
+    owner chose it (docs/spec/pool-full-policies.md). No row reads as `refuse`."""
+
+    __tablename__ = "seat_policies"
+    __table_args__ = (
+        CheckConstraint("policy IN ('refuse', 'auto_top_up', 'request')", name="known_policy"),
+        CheckConstraint("max_auto_seats >= 0", name="max_auto_seats_not_negative"),
+    )
+
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), primary_key=True)
+    policy: Mapped[str] = mapped_column(String(16), default="refuse")
+    max_auto_seats: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+SEAT_REQUEST_STATES = ("open", "approved", "denied", "expired")
+
+
+class SeatRequest(Base):
+    """Someone who signed in through SSO when no seat was free, under the `request` policy.
+    At most one open request per person (the partial unique index); an open request past
+    `expires_at` is out of the queue and is closed as expired when that person asks again."""
+
+    __tablename__ = "seat_requests"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'approved', 'denied', 'expired')",
+                        name="known_status"),
+        Index("uq_seat_requests_one_open", "org_id", "user_name_norm", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+        Index("ix_seat_requests_org_id_status", "org_id", "status", "requested_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    user_name: Mapped[str] = mapped_column(Text)
+    user_name_norm: Mapped[str] = mapped_column(Text)
+    # What the ID token said (email, preferred_username, names): the user an approval creates.
+    identity: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    seat_type_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)

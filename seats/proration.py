@@ -62,3 +62,12 @@ def prorate(policy: str, term_start: date, on: date) -> Proration:
     if not term_start <= on < term_end(term_start):
         raise ValueError(f"{on} is outside the term starting {term_start}")
     return POLICIES[policy](term_start, on)
+
+
+def span_text(months: int | None, days: int | None, days_in_period: int | None) -> str:
+    """How an invoice line names the share it bills, from the counts a proration gave."""
+    if months is not None and days is not None:
+        return f"{months} months and {days}/{days_in_period} days"
+    if months is not None:
+        return f"{months} of 12 months"
+    return f"{days} of {days_in_period} days"

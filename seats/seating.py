@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from seats import audit, events, renewal, seat_types
+from seats import audit, events, pool_full, renewal, seat_types
 from seats.audit import SeatCounts
 from seats.errors import NoActiveSubscription
 from seats.models import Contract, SeatPool, SeatType
@@ -65,8 +65,11 @@ def claim_seat(
 ) -> None:
     """The one function through which any user becomes seated, in a seat of `seat_type`.
     `subject_name` (the userName) goes into the audit entry, and into the refusal should
-    there be one."""
+    there be one. A full type first asks the org's pool-full policy, which may buy the seat
+    here, in this transaction (seats.pool_full); otherwise the claim is refused."""
     ensure_active_term(session, pool.org_id, subject, now, subject_name)
+    if seat_type.free <= 0:
+        pool_full.buy_missing_seat(session, pool, seat_type, named=types.several, now=now)
     before = SeatCounts.of(pool)
     seat_types.take(pool, seat_type, subject, named=types.several, subject_name=subject_name)
     audit.record(session, pool, action="seat.claimed", actor=actor, subject=subject,

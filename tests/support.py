@@ -3,15 +3,19 @@ a refused request must leave untouched."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from app.db import Database
+from scim import signin
 from scim.schemas import USER, USER_SCHEMA
 from scim.tables import UserRow, UserValueRow
+from scim.users import WriteContext
+from seats.clock import utcnow
+from seats.errors import NoSeatAvailable
 from seats.models import AuditEvent, SeatPool, SeatType
 
 SCIM_JSON = "application/scim+json"
@@ -246,3 +250,18 @@ def user_row(
                 )
             )
     return row
+
+
+def open_seat_requests(database: Database, org_id: str, people: int) -> list[str]:
+    """`people` seat requests of an org under the `request` policy, opened as SSO sign-ins
+    that found no free seat open them; their ids, oldest first."""
+    ids = []
+    for i in range(people):
+        with database.transaction() as session:
+            identity = signin.Identity(email=f"asker{i}@example.com", preferred_username=None)
+            ctx = WriteContext(org_id=org_id, actor="sso:https://idp.example.com/", now=utcnow())
+            asked = signin.request_seat(session, identity, NoSeatAvailable(total=0, assigned=0),
+                                        ctx, timedelta(hours=168))
+            assert asked is not None, "the org's policy is not request"
+            ids.append(asked.request.id)
+    return ids

@@ -3,23 +3,24 @@ upcoming renewal and the invoices. Prices, proration, quotes and invoices all co
 seats.commerce and seats.invoices; this module only asks and shows."""
 from __future__ import annotations
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app import read_models
-from app.console import purchase, usage
+from app.console import purchase, seat_policy, usage
 from app.console.blueprint import can
-from app.console.forms import SeatsForm, UpgradeForm, refuse, submitted
+from app.console.forms import SeatPolicyForm, SeatsForm, UpgradeForm, refuse, submitted
 from app.context import current_db, current_settings
 from app.invoice_pdf import pdf_download
 from app.printed_invoices import PrintedInvoice, printed_invoice
 from app.purchases import Buyer
 from app.roles import OWNER, require_role
-from seats import commerce, invoices, seating
+from seats import commerce, invoices, pool_full, seating
 from seats.clock import utcnow
 from seats.errors import (
     IdempotencyConflict,
+    InvalidSeatPolicy,
     InvalidTopUp,
     KeyConflict,
     SeatReductionNotAllowed,
@@ -27,15 +28,25 @@ from seats.errors import (
 from seats.models import Quote
 
 
-def _billing_page(form: SeatsForm | None, status: int = 200) -> tuple[str, int]:
+def _billing_page(form: SeatsForm | None, status: int = 200,
+                  policy_form: SeatPolicyForm | None = None) -> tuple[str, int]:
     with current_db().transaction(write=False) as session:
         card = read_models.seat_card(session, g.org_id)
         issued = invoices.list_invoices(session, g.org_id)
         alert = usage.alert(session, g.org_id, utcnow())
+        policy = seat_policy.policy_card(session, g.org_id)
     if form is not None and form.total.data is None and not form.total.errors:
-        form.total.data = card.total
+        form.total.data = card.total + _seats_asked_for()
     return render_template("console/billing.html", card=card, invoices=issued, form=form,
-                           alert=alert), status
+                           alert=alert, policy=policy,
+                           policy_form=policy_form or seat_policy.policy_form(policy)), status
+
+
+def _seats_asked_for() -> int:
+    """`?add=N`: the seat requests queue's "approve by buying" pre-fills the new total with
+    the pending requests; anything but a small whole number is ignored."""
+    add = request.args.get("add", type=int) or 0
+    return add if 0 < add <= current_settings().max_seats_per_purchase else 0
 
 
 def billing() -> tuple[str, int]:
@@ -81,6 +92,23 @@ def price_seats() -> Response | tuple[str, int]:
         else:
             return redirect(url_for("console.review", quote_id=quote_id), 303)
     return _billing_page(form, 400)
+
+
+@require_role(OWNER)
+def save_seat_policy() -> Response | tuple[str, int]:
+    """The policy card's form: refused input is shown on the page, and nothing changes."""
+    form = SeatPolicyForm()
+    if form.validate_on_submit():
+        wanted = pool_full.PoolFullPolicy(submitted(form.policy.data), form.max_auto_seats.data or 0)
+        try:
+            with current_db().transaction() as session:
+                pool_full.save_policy(session, g.org_id, wanted, actor=g.actor, now=utcnow())
+        except InvalidSeatPolicy as exc:
+            refuse(form.max_auto_seats, str(exc).capitalize() + ".")
+        else:
+            flash(f"When no seat is free: {wanted.describe()}.", "success")
+            return redirect(url_for("console.billing") + "#seat-policy", 303)
+    return _billing_page(None, 400, policy_form=form)
 
 
 @require_role(OWNER)

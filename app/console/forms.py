@@ -9,10 +9,27 @@ from flask import abort, request
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError
 from marshmallow.validate import Email
-from wtforms import Field, HiddenField, IntegerField, PasswordField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Regexp, StopValidation
+from wtforms import (
+    Field,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    AnyOf,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+)
 
 from app.console.purchase import KEY_PATTERN
+from seats.models import POOL_FULL_POLICIES
+from seats.pool_full import MAX_AUTO_SEATS
 
 T = TypeVar("T")
 
@@ -58,6 +75,23 @@ class BillingProfileForm(ConsoleForm):
                                                    Length(max=254), _email])
     address = TextAreaField("Address", [Length(max=1000)])
     tax_id = StringField("Tax ID", [Length(max=64)])
+
+
+POLICY_LABELS = {
+    "refuse": "Refuse the user (the default)",
+    "auto_top_up": "Buy one more seat automatically, up to a limit per term",
+    "request": "Ask an administrator (SSO sign-ins queue a seat request)",
+}
+
+
+class SeatPolicyForm(ConsoleForm):
+    """The domain checks the combination (auto_top_up needs a cap of at least 1)."""
+
+    labels = POLICY_LABELS  # the select's options, in the template
+    policy = StringField("When no seat is free",
+                         [InputRequired(), AnyOf(POOL_FULL_POLICIES, "Choose one of the options.")])
+    max_auto_seats = IntegerField("Seats bought automatically per term, at most",
+                                  [Optional(), NumberRange(min=0, max=MAX_AUTO_SEATS)])
 
 
 class ReassignForm(ConsoleForm):
