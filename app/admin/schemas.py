@@ -11,7 +11,16 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow import (
+    EXCLUDE,
+    INCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from app.admin.problems import Problem
 from app.documents import InvoiceSchema, TermSchema, UtcTimestamp
@@ -250,12 +259,51 @@ MAXIMUM_SETTING = "maximum_setting"
 deployment setting, so the OpenAPI document reads it from the running app."""
 
 
-class AddSeatsSchema(Schema):
+_ADD_SEATS = {
+    "type": "integer", "minimum": 1, MAXIMUM_SETTING: "max_seats_per_purchase",
+    "description": "Whole number of seats to add (1 to SCIM_MAX_SEATS_PER_PURCHASE).",
+}
+_SEAT_TYPE = {"description": "A seat type's key (GET /admin/v1/seats lists them).",
+              "example": "premium"}
+
+
+class QuoteLineRequestSchema(Schema):
     # Raw: commerce.parse_add_seats decides what a whole number is (it also reads "5", 5.0).
-    add_seats = fields.Raw(required=True, metadata={
-        "type": "integer", "minimum": 1, MAXIMUM_SETTING: "max_seats_per_purchase",
-        "description": "Whole number of seats to add (1 to SCIM_MAX_SEATS_PER_PURCHASE).",
-    })
+    add_seats = fields.Raw(required=True, metadata=_ADD_SEATS)
+    seat_type = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                              metadata=_SEAT_TYPE)
+
+
+class AddSeatsSchema(Schema):
+    """One type (`add_seats`, optional `seat_type`) or several at once (`lines`)."""
+
+    add_seats = fields.Raw(metadata=_ADD_SEATS)
+    seat_type = fields.String(validate=validate.Length(min=1, max=64), metadata={
+        **_SEAT_TYPE, "description": "The type of the seats added; the org's default type "
+                                     "when left out."})
+    lines = fields.List(fields.Nested(QuoteLineRequestSchema),
+                        validate=validate.Length(min=1, max=64), metadata={
+        "description": "Seats of several types in one quote and one invoice, each type once; "
+                       "instead of `add_seats` and `seat_type`. Together at most "
+                       "SCIM_MAX_SEATS_PER_PURCHASE seats."})
+
+    @validates_schema
+    def _one_form(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if ("lines" in data) == ("add_seats" in data):
+            raise ValidationError("send add_seats (with an optional seat_type) or lines")
+        if "lines" in data and "seat_type" in data:
+            raise ValidationError("seat_type goes inside each line", "seat_type")
+
+
+class QuoteLineSchema(Schema):
+    seat_type = fields.String(attribute="seat_type_key")
+    add_seats = fields.Integer()
+    seats_before = fields.Integer(attribute="type_seats_before", metadata={
+        "description": "The type's total the line is priced on: buying fails as stale when "
+                       "it has changed."})
+    unit_price_minor = fields.Integer()
+    amount_minor = fields.Integer(metadata={
+        "description": "add_seats × unit price × the prorated share, rounded half up once."})
 
 
 class QuoteSchema(Schema):
@@ -269,9 +317,12 @@ class QuoteSchema(Schema):
     add_seats = fields.Integer()
     seats_before = fields.Integer()
     seats_after = fields.Integer()
-    unit_price_minor = fields.Integer()
-    amount_minor = fields.Integer()
+    unit_price_minor = fields.Integer(metadata={
+        "description": "The first line's unit price (the only one of a one-type quote)."})
+    amount_minor = fields.Integer(metadata={"description": "The sum of the lines' amounts."})
     currency = fields.String()
+    lines = fields.List(fields.Nested(QuoteLineSchema), metadata={
+        "description": "One line per seat type, highest rank first; the invoice bills these."})
     created_at = UtcTimestamp()
     valid_until = UtcTimestamp()
 
