@@ -244,7 +244,8 @@ class SeatsSchema(Schema):
     minimum_seats = fields.Integer()
     renewal_quantity_if_today = fields.Integer(
         attribute="renewal.quantity",
-        metadata={"description": "max(minimum_seats, assigned): what a renewal now would buy."}
+        metadata={"description": "What a renewal now would buy: max(minimum_seats, assigned); "
+                                 "with several seat types, the sum of that rule per type."}
     )
     types = fields.List(fields.Nested(SeatTypeSchema), metadata={
         "description": "The seat types; the totals above are their sums. Highest rank first."})
@@ -338,13 +339,25 @@ class InvoiceListSchema(Schema):
     invoices = fields.List(fields.Nested(InvoiceSchema))
 
 
+class RenewalLineSchema(Schema):
+    seat_type = fields.String(metadata={"example": "premium"})
+    name = fields.String()
+    quantity = fields.Integer(metadata={
+        "description": "The type's seats in use, never below the type's minimum."})
+    unit_price_minor = fields.Integer()
+    amount_minor = fields.Integer(metadata={"description": "A whole year: quantity × price."})
+
+
 class RenewalSchema(Schema):
     date = fields.Date(metadata={"description": "When the current term ends and renews."})
     auto_renew = fields.Boolean()
-    quantity = fields.Integer()
-    unit_price_minor = fields.Integer()
-    amount_minor = fields.Integer()
+    quantity = fields.Integer(metadata={"description": "The sum of the lines' quantities."})
+    unit_price_minor = fields.Integer(metadata={"description": "The contract's price per seat."})
+    amount_minor = fields.Integer(metadata={"description": "The sum of the lines' amounts."})
     currency = fields.String()
+    lines = fields.List(fields.Nested(RenewalLineSchema), metadata={
+        "description": "One line per seat type, highest rank first, as the renewal invoice "
+                       "bills them."})
 
 
 class ReassignmentRequestSchema(Schema):
