@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from marshmallow import ValidationError
 from marshmallow.validate import Email
 from wtforms import Field, HiddenField, IntegerField, PasswordField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Regexp, StopValidation
+from wtforms.validators import InputRequired, Length, Optional, Regexp, StopValidation
 
 from app.console.purchase import KEY_PATTERN
 
@@ -32,6 +32,8 @@ class LinkSignInForm(ConsoleForm):
 
 class SeatsForm(ConsoleForm):
     total = IntegerField("Total seats", [InputRequired("Enter the new total number of seats.")])
+    seat_type = HiddenField(validators=[Optional(), Length(max=64)])
+    """The type whose total is edited; empty in an org with one type (its default)."""
 
 
 class UpgradeForm(ConsoleForm):

@@ -1,0 +1,68 @@
+"""The console's billing page per seat type (docs/spec/seat-types.md, edge cases 79-80):
+a card per type, and the pencil → Review → Upgrade flow buying seats of that type."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from app.db import Database
+from seats import seat_types, seating
+from seats.seat_types import NewSeatType
+from tests.api.test_console import KEY, Console, make_console  # noqa: F401 (fixture)
+from tests.conftest import NOW
+from tests.support import assert_seat_invariant
+
+pytestmark = pytest.mark.date_sensitive  # quotes need a running term
+
+
+def _add_premium(database: Database, org_id: str) -> None:
+    with database.transaction() as session:
+        pool = seating.lock_and_renew(session, org_id, NOW)
+        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=1,
+                                                       rank=10), actor="test", now=NOW)
+
+
+def _totals(database: Database, org_id: str) -> dict[str, int]:
+    with database.transaction(write=False) as session:
+        return {t.key: t.total for t in seat_types.list_types(session, org_id)}
+
+
+def test_edge_79_the_billing_page_has_a_card_per_type_each_with_its_pencil(
+    make_console: Callable[..., Console], database: Database,  # noqa: F811
+) -> None:
+    console = make_console("primary_owner", seats=3)
+    _add_premium(database, console.admin.org_id)
+    page = console.client.get("/console/billing").get_data(as_text=True)
+    for key, total in (("premium", 1), ("standard", 3)):
+        assert f'data-testid="seats-total-{key}">{total}<' in page
+        assert f'href="/console/billing?edit=seats&amp;type={key}#seats-{key}"' in page
+    assert 'data-testid="edit-seats"' not in page  # no pencil on the org's sum
+    editing = console.client.get("/console/billing?edit=seats&type=premium")
+    text = editing.get_data(as_text=True)
+    assert 'name="seat_type" value="premium"' in text and "New total of Premium seats" in text
+    assert console.client.get("/console/billing?edit=seats&type=gold").status_code == 404
+
+
+def test_edge_80_the_upgrade_flow_buys_seats_of_the_edited_type(
+    make_console: Callable[..., Console], database: Database,  # noqa: F811
+) -> None:
+    console = make_console("primary_owner", seats=3)
+    org_id = console.admin.org_id
+    _add_premium(database, org_id)
+    priced = console.post("/billing/seats", {"total": "3", "seat_type": "premium"})
+    assert priced.status_code == 303, priced.get_data(as_text=True)
+    review = console.client.get(priced.headers["Location"]).get_data(as_text=True)
+    assert "Add 2 Premium seats" in review
+    assert 'data-testid="new-total-premium">1 → <strong>3</strong>' in review
+    quote_id = priced.headers["Location"].rsplit("/", 1)[1]
+    bought = console.post("/billing/seats/upgrade", {"quote_id": quote_id, "idempotency_key": KEY})
+    assert bought.status_code == 303
+    assert "INV-000001" in console.client.get(bought.headers["Location"]).get_data(as_text=True)
+    assert _totals(database, org_id) == {"premium": 3, "standard": 3}
+    lower = console.post("/billing/seats", {"total": "2", "seat_type": "premium"})
+    assert lower.status_code == 400 and "enter 3 or more" in lower.get_data(as_text=True)
+    gone = console.post("/billing/seats", {"total": "9", "seat_type": "gold"})
+    assert gone.status_code == 400 and "no longer exists" in gone.get_data(as_text=True)
+    assert _totals(database, org_id) == {"premium": 3, "standard": 3}
+    assert_seat_invariant(database, org_id)
