@@ -158,13 +158,20 @@ class UsersByName:
 
 
 def user_page(session: Session, org_id: str, paging: Paging[UserRow], *,
-              holds_seat: bool | None = None, name_contains: str = "") -> Page[UserRow]:
+              holds_seat: bool | None = None, name_contains: str = "",
+              seat_type: str = "", waiting: bool | None = None) -> Page[UserRow]:
     """A seat is held exactly by an active user (spec, "Words"), so seat state is read from
-    `active` and needs no join. The search matches the lower-cased user name the directory
-    keeps for its case-insensitive uniqueness."""
+    `active` and needs no join; the type held and the type waited for are the user's own
+    columns too. The search matches the lower-cased user name the directory keeps for its
+    case-insensitive uniqueness."""
     stmt = select(UserRow).where(UserRow.org_id == org_id)
     if holds_seat is not None:
         stmt = stmt.where(UserRow.active.is_(holds_seat))
+    if seat_type:
+        stmt = stmt.where(UserRow.seat_type_key == seat_type)
+    if waiting is not None:
+        column = UserRow.waiting_seat_type_key
+        stmt = stmt.where(column.is_not(None) if waiting else column.is_(None))
     if name_contains:
         stmt = stmt.where(UserRow.user_name_norm.contains(name_contains.lower(), autoescape=True))
     return _page(session, stmt, paging)

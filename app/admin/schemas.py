@@ -139,6 +139,10 @@ class TokenCreatedSchema(Schema):
 class UsersQuerySchema(PageQuerySchema):
     seat = fields.String(validate=validate.OneOf(["held", "free"]), metadata={
         "description": "`held`: users holding a seat; `free`: users holding none."})
+    seat_type = fields.String(validate=validate.Length(min=1, max=64), metadata={
+        "description": "Only users holding this seat type (its key).", "example": "premium"})
+    waiting = fields.Boolean(metadata={
+        "description": "`true`: only users waiting for a seat type; `false`: only the others."})
     cursor = Cursor(metadata={"problem_code": "INVALID_CURSOR",
                               "description": "`next_cursor` of the previous page."})
 

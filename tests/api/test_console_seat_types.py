@@ -10,6 +10,7 @@ from app.db import Database
 from seats import seat_types, seating
 from seats.seat_types import NewSeatType
 from tests.api.test_console import KEY, Console, make_console  # noqa: F401 (fixture)
+from tests.api.test_seat_types_api import add_members, asking, group, map_group
 from tests.conftest import NOW
 from tests.support import assert_seat_invariant
 
@@ -66,3 +67,31 @@ def test_edge_80_the_upgrade_flow_buys_seats_of_the_edited_type(
     assert gone.status_code == 400 and "no longer exists" in gone.get_data(as_text=True)
     assert _totals(database, org_id) == {"premium": 3, "standard": 3}
     assert_seat_invariant(database, org_id)
+
+
+def test_edge_81_the_users_page_shows_and_filters_by_type_and_waiting(
+    make_console: Callable[..., Console], database: Database,  # noqa: F811
+) -> None:
+    console = make_console("primary_owner", seats=1)
+    scim = console.admin.scim
+    _add_premium(database, console.admin.org_id)
+    scim.create("ada", **asking("premium"))
+    bob = scim.create("bob")
+    engineers = group(scim, "Engineers")
+    map_group(database, console.admin.org_id, engineers, "premium")
+    add_members(scim, engineers, bob["id"])  # premium is full: bob waits
+
+    def listed(query: str) -> str:
+        response = console.client.get(f"/console/users{query}")
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    page = listed("")
+    assert "Holds a Premium seat" in page and "Holds a Standard seat" in page
+    assert 'data-testid="waiting">waits for Premium<' in page
+    assert '<option value="premium">Premium</option>' in page
+    premium = listed("?type=premium")
+    assert ">ada<" in premium and ">bob<" not in premium
+    waiting = listed("?waiting=yes")
+    assert ">bob<" in waiting and ">ada<" not in waiting
+    assert ">ada<" in listed("?waiting=no") and "No users match" in listed("?type=gold")

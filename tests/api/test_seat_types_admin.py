@@ -43,6 +43,31 @@ def test_edge_64_the_admin_api_shows_types_and_waiting_users(
     assert listed == {ada["id"]: ("premium", None), bob["id"]: ("standard", "premium")}
 
 
+def test_edge_81_users_filtered_by_seat_type_and_waiting(
+    make_admin: Callable[..., Admin], database: Database,
+) -> None:
+    owner = make_admin(seats=3)
+    with database.transaction() as session:
+        pool = seating.lock_and_renew(session, owner.scim.org_id, NOW)
+        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=1,
+                                                       rank=10), actor="test", now=NOW)
+    ada = owner.scim.create("ada", **asking("premium"))
+    bob = owner.scim.create("bob")
+    engineers = group(owner.scim, "Engineers")
+    map_group(database, owner.scim.org_id, engineers, "premium")
+    add_members(owner.scim, engineers, bob["id"])
+
+    def names(**query: str) -> list[str]:
+        return [u["userName"] for u in read(owner, "/users", **query)["users"]]
+
+    assert names(seat_type="premium") == ["ada"]
+    assert names(seat_type="standard") == ["bob"]
+    assert names(waiting="true") == ["bob"] and names(waiting="false") == ["ada"]
+    assert names(seat_type="gold") == []
+    assert owner.get("/users", waiting="maybe").status_code == 400
+    assert {u["id"] for u in read(owner, "/users")["users"]} == {ada["id"], bob["id"]}
+
+
 def test_edge_70_a_purchase_adds_default_seats_and_moves_users_waiting_for_them(
     make_admin: Callable[..., Admin], database: Database,
 ) -> None:
