@@ -86,11 +86,18 @@ def asked_for(types: SeatTypes, document: dict[str, Any]) -> SeatType | None:
 
 
 def wanted(seats: Seats, document: dict[str, Any], group_ids: Collection[str]) -> Wanted:
-    explicit = asked_for(seats.types, document)
+    return wanted_by(seats.types, seats.mapped, document, group_ids)
+
+
+def wanted_by(types: SeatTypes, mapped: dict[str, SeatType], document: dict[str, Any],
+              group_ids: Collection[str]) -> Wanted:
+    """The choice itself, on any types and mappings: a preview passes the mappings a change
+    would leave, read without the lock."""
+    explicit = asked_for(types, document)
     if explicit is not None:
         return Wanted(explicit, True)
-    mapped = _highest(seats.mapped[g] for g in group_ids if g in seats.mapped)
-    return Wanted(mapped or seats.types.default, False)
+    mapped_type = _highest(mapped[g] for g in group_ids if g in mapped)
+    return Wanted(mapped_type or types.default, False)
 
 
 def _group_ids(session: Session, org_id: str, user_id: str) -> set[str]:

@@ -19,7 +19,6 @@ from marshmallow import (
     fields,
     pre_load,
     validate,
-    validates_schema,
 )
 
 from app.admin.problems import Problem
@@ -235,6 +234,18 @@ class SeatTypeSchema(Schema):
                                                                "type, minor units."})
 
 
+class MappingSchema(Schema):
+    group_id = fields.String()
+    group_name = fields.String(metadata={"description": "The group's displayName."})
+    seat_type = fields.String(metadata={"example": "premium"})
+    members = fields.Integer(metadata={
+        "description": "Users the group reaches, directly or through nested groups."})
+
+
+class MappingListSchema(Schema):
+    mappings = fields.List(fields.Nested(MappingSchema))
+
+
 class SeatsSchema(Schema):
     total = fields.Integer(metadata={"description": "Seats bought for the current term."})
     assigned = fields.Integer(metadata={"description": "Seats held by active users."})
@@ -280,24 +291,33 @@ class QuoteLineRequestSchema(Schema):
 
 
 class AddSeatsSchema(Schema):
-    """One type (`add_seats`, optional `seat_type`) or several at once (`lines`)."""
+    """Seats of the org's default type."""
 
-    add_seats = fields.Raw(metadata=_ADD_SEATS)
-    seat_type = fields.String(validate=validate.Length(min=1, max=64), metadata={
-        **_SEAT_TYPE, "description": "The type of the seats added; the org's default type "
-                                     "when left out."})
-    lines = fields.List(fields.Nested(QuoteLineRequestSchema),
+    add_seats = fields.Raw(required=True, metadata=_ADD_SEATS)
+
+
+class AddTypedSeatsSchema(AddSeatsSchema):
+    """Seats of one named type."""
+
+    seat_type = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                              metadata={**_SEAT_TYPE,
+                                        "description": "The type of the seats added."})
+
+
+class QuoteLinesSchema(Schema):
+    """Seats of several types in one quote and one invoice."""
+
+    lines = fields.List(fields.Nested(QuoteLineRequestSchema), required=True,
                         validate=validate.Length(min=1, max=64), metadata={
-        "description": "Seats of several types in one quote and one invoice, each type once; "
-                       "instead of `add_seats` and `seat_type`. Together at most "
-                       "SCIM_MAX_SEATS_PER_PURCHASE seats."})
+        "description": "Each type once; together at most SCIM_MAX_SEATS_PER_PURCHASE seats."})
 
-    @validates_schema
-    def _one_form(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if ("lines" in data) == ("add_seats" in data):
-            raise ValidationError("send add_seats (with an optional seat_type) or lines")
-        if "lines" in data and "seat_type" in data:
-            raise ValidationError("seat_type goes inside each line", "seat_type")
+
+def load_quote_request(body: Mapping[str, Any]) -> dict[str, Any]:
+    """`add_seats` alone (the default type), with `seat_type`, or `lines`: one form at a
+    time, each form's schema refusing the others' fields as unknown."""
+    schema = (QuoteLinesSchema() if "lines" in body
+              else AddTypedSeatsSchema() if "seat_type" in body else AddSeatsSchema())
+    return load(schema, body, "INVALID_ADD_SEATS")
 
 
 class QuoteLineSchema(Schema):

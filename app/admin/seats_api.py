@@ -10,7 +10,6 @@ from app import purchases, read_models
 from app.admin.blueprint import json_body, json_response
 from app.admin.problems import Problem, from_domain
 from app.admin.schemas import (
-    AddSeatsSchema,
     InvoiceListSchema,
     PurchaseRequestSchema,
     QuoteSchema,
@@ -20,6 +19,7 @@ from app.admin.schemas import (
     SeatsSchema,
     SeatTotalSchema,
     load,
+    load_quote_request,
 )
 from app.context import current_db, current_settings
 from app.documents import InvoiceSchema
@@ -100,7 +100,8 @@ def create_quote() -> Response:
         required: true
         content:
           application/json:
-            schema: AddSeatsSchema
+            schema:
+              oneOf: [AddSeatsSchema, AddTypedSeatsSchema, QuoteLinesSchema]
       responses:
         201:
           description: The quote, valid until `valid_until`.
@@ -114,8 +115,7 @@ def create_quote() -> Response:
         400: InvalidInput
         403: Forbidden
     """
-    body = load(AddSeatsSchema(), json_body(), "INVALID_ADD_SEATS")
-    return json_response(_preview(_asked_lines(body)), 201)
+    return json_response(_preview(_asked_lines(load_quote_request(json_body()))), 201)
 
 
 def _idempotency_key() -> str:

@@ -62,6 +62,12 @@ class BillingProfileForm(ConsoleForm):
     tax_id = StringField("Tax ID", [Length(max=64)])
 
 
+class MappingForm(ConsoleForm):
+    group_id = HiddenField(validators=[InputRequired(), Length(max=36)])
+    seat_type = HiddenField(validators=[Optional(), Length(max=64)])
+    """Empty: the group's mapping is removed."""
+
+
 class ReassignForm(ConsoleForm):
     to_user_id = HiddenField(validators=[InputRequired(), Length(max=36)])
 

@@ -6,7 +6,17 @@ from __future__ import annotations
 
 from flask.typing import RouteCallable
 
-from app.console import audit, billing, billing_profile, exports, signin, tokens, usage, users
+from app.console import (
+    audit,
+    billing,
+    billing_profile,
+    exports,
+    seat_mappings,
+    signin,
+    tokens,
+    usage,
+    users,
+)
 from app.console.blueprint import bp
 
 ROUTES: list[tuple[str, list[str], str, RouteCallable]] = [
@@ -28,6 +38,9 @@ ROUTES: list[tuple[str, list[str], str, RouteCallable]] = [
     ("/users", ["GET"], "users", users.users),
     ("/users/<user_id>/reassign", ["GET"], "reassign", users.reassign),
     ("/users/<user_id>/reassign", ["POST"], "confirm_reassign", users.confirm_reassign),
+    ("/seat-types", ["GET"], "seat_mappings", seat_mappings.mappings),
+    ("/seat-types/preview", ["GET"], "seat_mapping_preview", seat_mappings.preview),
+    ("/seat-types/mappings", ["POST"], "change_seat_mapping", seat_mappings.change),
     ("/tokens", ["GET"], "tokens", tokens.tokens),
     ("/tokens", ["POST"], "create_token", tokens.create_token),
     ("/tokens/<token_id>/revoke", ["POST"], "revoke_token", tokens.revoke_token),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from app.db import Database
+from scim import seat_mappings
 from seats import seat_types, seating
 from seats.seat_types import NewSeatType
 from tests.api.test_console import KEY, Console, make_console  # noqa: F401 (fixture)
@@ -95,3 +96,56 @@ def test_edge_81_the_users_page_shows_and_filters_by_type_and_waiting(
     waiting = listed("?waiting=yes")
     assert ">bob<" in waiting and ">ada<" not in waiting
     assert ">ada<" in listed("?waiting=no") and "No users match" in listed("?type=gold")
+
+
+def test_edge_84_the_mappings_page_previews_a_change_then_makes_it(
+    make_console: Callable[..., Console], database: Database,  # noqa: F811
+) -> None:
+    console = make_console("primary_owner", seats=3)
+    org_id = console.admin.org_id
+    scim = console.admin.scim
+    _add_premium(database, org_id)  # one premium seat
+    members = [scim.create(name)["id"] for name in ("ada", "bob")]
+    engineers = group(scim, "Engineers", *members)
+    page = console.client.get("/console/seat-types").get_data(as_text=True)
+    assert "No group is mapped" in page and f'<option value="{engineers}">Engineers<' in page
+
+    preview = console.client.get(f"/console/seat-types/preview?group={engineers}&type=premium")
+    text = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert 'data-testid="moving"><strong>2</strong> users' in text
+    assert "2 arriving, 1 seat for them: <strong>1 would wait</strong>" in text
+    assert "There are not enough seats" in text
+    assert _totals(database, org_id) == {"premium": 1, "standard": 3}  # a preview writes nothing
+
+    made = console.post("/seat-types/mappings", {"group_id": engineers, "seat_type": "premium"})
+    assert made.status_code == 303
+    listed = console.client.get("/console/seat-types").get_data(as_text=True)
+    assert "Members of Engineers now hold premium seats" in listed
+    assert '<td data-label="Seat type">premium</td>' in listed
+    removal = console.client.get(f"/console/seat-types/preview?group={engineers}")
+    assert "Remove the mapping of Engineers" in removal.get_data(as_text=True)
+    assert "There are enough seats" in removal.get_data(as_text=True)
+    assert console.post("/seat-types/mappings", {"group_id": engineers}).status_code == 303
+    assert "No group is mapped" in console.client.get("/console/seat-types").get_data(as_text=True)
+    assert_seat_invariant(database, org_id)
+
+
+def test_mapping_pages_refuse_bad_input_and_viewers(
+    make_console: Callable[..., Console], database: Database,  # noqa: F811
+) -> None:
+    console = make_console("primary_owner", seats=3)
+    _add_premium(database, console.admin.org_id)
+    engineers = group(console.admin.scim, "Engineers")
+    assert console.client.get("/console/seat-types/preview?group=nope").status_code == 404
+    assert console.client.get(
+        f"/console/seat-types/preview?group={engineers}&type=gold").status_code == 404
+    assert console.post("/seat-types/mappings", {"group_id": engineers,
+                                                 "seat_type": "gold"}).status_code == 404
+    assert console.post("/seat-types/mappings", {}).status_code == 400
+    viewer = make_console("viewer", admin=console.admin)
+    assert viewer.client.get("/console/seat-types").status_code == 200
+    assert viewer.post("/seat-types/mappings", {"group_id": engineers,
+                                                "seat_type": "premium"}).status_code == 403
+    with database.transaction(write=False) as session:
+        assert seat_mappings.list_mappings(session, console.admin.org_id) == []

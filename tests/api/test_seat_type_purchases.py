@@ -84,7 +84,7 @@ def test_edge_75_a_purchase_of_premium_moves_the_users_waiting_for_premium(
                 {"seat_type": "gold", "add_seats": 1}]}, "gold"),
     ({"lines": [{"seat_type": "premium", "add_seats": 1},
                 {"seat_type": "premium", "add_seats": 2}]}, "twice"),
-    ({"lines": [{"seat_type": "premium", "add_seats": 1}], "add_seats": 1}, "lines"),
+    ({"lines": [{"seat_type": "premium", "add_seats": 1}], "add_seats": 1}, "add_seats"),
     ({"lines": [{"seat_type": "premium", "add_seats": 1}], "seat_type": "premium"},
      "seat_type"),
     ({"lines": []}, "lines"),

@@ -12,7 +12,7 @@ from seats.seat_types import NewSeatType
 from tests.api.admin_support import read
 from tests.api.test_seat_types_api import add_members, asking, group, map_group
 from tests.conftest import NOW
-from tests.support import Admin, assert_seat_invariant
+from tests.support import Admin, assert_problem, assert_seat_invariant, snapshot
 
 pytestmark = pytest.mark.date_sensitive  # seat claims need a running term
 
@@ -93,3 +93,53 @@ def test_edge_70_a_purchase_adds_default_seats_and_moves_users_waiting_for_them(
             types["standard"]["waiting"]) == (2, 2, 0)
     assert (types["premium"]["assigned"], types["premium"]["free"]) == (0, 1)
     assert_seat_invariant(database, owner.scim.org_id)
+
+
+def test_edge_82_mappings_through_the_admin_api_move_users_in_the_same_transaction(
+    make_admin: Callable[..., Admin], database: Database,
+) -> None:
+    owner = make_admin(seats=3)
+    with database.transaction() as session:
+        pool = seating.lock_and_renew(session, owner.scim.org_id, NOW)
+        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=1,
+                                                       rank=10), actor="test", now=NOW)
+    ada, bob = owner.scim.create("ada"), owner.scim.create("bob")
+    engineers = group(owner.scim, "Engineers", ada["id"], bob["id"])
+    assert read(owner, "/seat-types/premium/mappings") == {"mappings": []}
+    made = owner.put(f"/seat-types/premium/mappings/{engineers}", {})
+    assert made.status_code == 200, made.get_json()
+    assert made.get_json() == {"group_id": engineers, "group_name": "Engineers",
+                               "seat_type": "premium", "members": 2}
+    premium = {t["key"]: t for t in read(owner, "/seats")["types"]}["premium"]
+    assert (premium["assigned"], premium["waiting"]) == (1, 1)  # one seat: one moved, one waits
+    assert read(owner, "/seat-types/premium/mappings")["mappings"] == [made.get_json()]
+    gone = owner.delete(f"/seat-types/premium/mappings/{engineers}")
+    assert gone.status_code == 204
+    types = {t["key"]: t for t in read(owner, "/seats")["types"]}
+    assert (types["premium"]["assigned"], types["premium"]["waiting"],
+            types["standard"]["assigned"]) == (0, 0, 2)
+    assert_seat_invariant(database, owner.scim.org_id)
+
+
+def test_edge_83_mapping_refusals_change_nothing(
+    make_admin: Callable[..., Admin], database: Database,
+) -> None:
+    owner = make_admin(seats=3)
+    with database.transaction() as session:
+        pool = seating.lock_and_renew(session, owner.scim.org_id, NOW)
+        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=1,
+                                                       rank=10), actor="test", now=NOW)
+    engineers = group(owner.scim, "Engineers", owner.scim.create("ada")["id"])
+    before = snapshot(database, owner.scim.org_id)
+
+    assert_problem(owner.put(f"/seat-types/gold/mappings/{engineers}", {}), 404,
+                   "SEAT_TYPE_NOT_FOUND")
+    assert_problem(owner.put("/seat-types/premium/mappings/no-such-group", {}), 404,
+                   "GROUP_NOT_FOUND")
+    assert_problem(owner.get("/seat-types/gold/mappings"), 404, "SEAT_TYPE_NOT_FOUND")
+    assert_problem(owner.delete(f"/seat-types/premium/mappings/{engineers}"), 404,
+                   "MAPPING_NOT_FOUND")
+    viewer = owner.as_role("viewer")
+    assert_problem(viewer.put(f"/seat-types/premium/mappings/{engineers}", {}), 403,
+                   "FORBIDDEN")
+    assert snapshot(database, owner.scim.org_id) == before
