@@ -6,6 +6,8 @@ emitted by the commerce code through `emit`): a flat JSON object of counts, ids,
 ISO 8601 UTC times. `emit` adds `org_id` and `org_slug`; the delivered envelope adds the event
 id, type and creation time. Never secrets, never user names or e-mails (a webhook receiver
 is outside the org's directory). Suggested fields for the commerce events:
+`seats.low` / `seats.exhausted` of an org with several seat types also carry the type
+claimed and its counts {seat_type, seat_type_total, seat_type_assigned, seat_type_free}.
 `seats.purchased` {seats_added, total_before, total_after, invoice_id, invoice_number,
 purchased_by (the actor's kind, e.g. "admin", never who)}; `invoice.issued` {invoice_id,
 invoice_number, kind, currency, total_minor}.
@@ -18,7 +20,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from seats.models import AlertSettings, AuditEvent, Contract, Org, OutboxEvent, SeatPool
+from seats.models import (
+    AlertSettings,
+    AuditEvent,
+    Contract,
+    Org,
+    OutboxEvent,
+    SeatPool,
+    SeatType,
+)
 from seats.pool_lock import lock_pool
 from seats.terms import term_end
 
@@ -66,17 +76,28 @@ def threshold_percent(session: Session, org_id: str) -> int:
     return settings.threshold_percent if settings else DEFAULT_THRESHOLD_PERCENT
 
 
-def after_claim(session: Session, pool: SeatPool, now: datetime) -> None:
-    """Called once a claim has raised `assigned` by one. Fires only on the claim that crosses
-    a level, so an org hovering above its threshold is not told again on every claim; a
-    release and a new crossing tell it again."""
+def type_counts(seat_type: SeatType) -> dict[str, Any]:
+    return {"seat_type": seat_type.key, "seat_type_total": seat_type.total,
+            "seat_type_assigned": seat_type.assigned, "seat_type_free": seat_type.free}
+
+
+def after_claim(session: Session, pool: SeatPool, now: datetime,
+                seat_type: SeatType | None = None) -> None:
+    """Called once a claim has raised `assigned` by one (of the pool, or of `seat_type` by a
+    move). Fires only on the claim that crosses a level, so an org hovering above its
+    threshold is not told again on every claim; a release and a new crossing tell it again.
+    `seat_type` is given when the org sells several: the levels are then the type's, since
+    premium can run out while standard has plenty, and the payload names the type."""
+    total, assigned = (pool.total, pool.assigned) if seat_type is None else (
+        seat_type.total, seat_type.assigned)
+    payload = counts(pool) | ({} if seat_type is None else type_counts(seat_type))
     percent = threshold_percent(session, pool.org_id)
-    if threshold_reached(pool.assigned, pool.total, percent) and not threshold_reached(
-        pool.assigned - 1, pool.total, percent
+    if threshold_reached(assigned, total, percent) and not threshold_reached(
+        assigned - 1, total, percent
     ):
-        emit(session, pool.org_id, SEATS_LOW, {**counts(pool), "threshold_percent": percent}, now)
-    if pool.assigned == pool.total:
-        emit(session, pool.org_id, SEATS_EXHAUSTED, counts(pool), now)
+        emit(session, pool.org_id, SEATS_LOW, {**payload, "threshold_percent": percent}, now)
+    if assigned == total:
+        emit(session, pool.org_id, SEATS_EXHAUSTED, payload, now)
 
 
 def alert_settings_for_update(session: Session, org_id: str) -> AlertSettings:

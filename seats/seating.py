@@ -72,7 +72,7 @@ def claim_seat(
     audit.record(session, pool, action="seat.claimed", actor=actor, subject=subject,
                  before=before, now=now, detail=_type_detail(types, seat_type),
                  subject_name=subject_name)
-    events.after_claim(session, pool, now)
+    events.after_claim(session, pool, now, seat_type if types.several else None)
 
 
 def release_seat(
@@ -100,6 +100,7 @@ def move_seat(
     audit.record(session, pool, action="seat.moved", actor=actor, subject=subject,
                  before=before, now=now, detail=f"from {source.key} to {target.key}",
                  subject_name=subject_name)
+    events.after_claim(session, pool, now, target)  # the pool's counts did not change
 
 
 def reassign_seat(session: Session, pool: LockedPool, *, actor: str, source: str, target: str,
