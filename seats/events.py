@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from seats import seat_types
 from seats.models import (
     AlertSettings,
     AuditEvent,
@@ -29,7 +30,7 @@ from seats.models import (
     SeatPool,
     SeatType,
 )
-from seats.pool_lock import lock_pool
+from seats.pool_lock import LockedPool, lock_pool
 from seats.terms import term_end
 
 SEATS_LOW = "seats.low"
@@ -201,6 +202,12 @@ def _notice_sent(session: Session, org_id: str, term_end_iso: str, days_before: 
     )
 
 
+def _renewal_seats(session: Session, pool: LockedPool, contract: Contract) -> int:
+    """What the renewal will buy: each seat type's rule, summed (seats.renewal's own)."""
+    renewed = seat_types.renewed_quantities(seat_types.locked_types(session, pool), contract, pool)
+    return sum(quantity for _, quantity in renewed)
+
+
 def renewal_upcoming(session: Session, org_id: str, now: datetime) -> bool:
     """Emits the 30-, 14- or 5-day notice of the current term's end, once per term and
     notice however often it runs. Returns whether it emitted one."""
@@ -216,9 +223,7 @@ def renewal_upcoming(session: Session, org_id: str, now: datetime) -> bool:
         "days_before": days_before,
         "days_left": (end - now.date()).days,
         "auto_renew": contract.auto_renew,
-        "renewal_seats": (
-            contract.renewal_quantity(pool.assigned) if contract.auto_renew else None
-        ),
+        "renewal_seats": _renewal_seats(session, pool, contract) if contract.auto_renew else None,
     }
     emit(session, org_id, RENEWAL_UPCOMING, payload, now)
     return True
