@@ -45,6 +45,14 @@ def parse_add_seats(raw: object, maximum: int) -> int:
     return raw
 
 
+@dataclass(frozen=True)
+class SeatLine:
+    """Seats of one type asked for; `seat_type` None is the org's default type."""
+
+    add_seats: int
+    seat_type: str | None = None
+
+
 def parse_lines(raw: list[tuple[object, str | None]], maximum: int) -> list[SeatLine]:
     """Each line's `add_seats` as `parse_add_seats` reads it, and together no more than
     `maximum`: the per-purchase limit is on the purchase, whatever its lines."""
@@ -65,14 +73,6 @@ def _valid_until(contract: Contract, now: datetime) -> datetime:
     after a boundary the price is different."""
     boundary = add_months(contract.term_start, months_elapsed(contract.term_start, now.date()) + 1)
     return min(now + QUOTE_LIFETIME, datetime.combine(boundary, time(), tzinfo=UTC))
-
-
-@dataclass(frozen=True)
-class SeatLine:
-    """Seats of one type asked for; `seat_type` None is the org's default type."""
-
-    add_seats: int
-    seat_type: str | None = None
 
 
 def _priced_types(types: seat_types.SeatTypes,
