@@ -7,13 +7,15 @@ ISO 8601 UTC times. `emit` adds `org_id` and `org_slug`; the delivered envelope 
 id, type and creation time. Never secrets, never user names or e-mails (a webhook receiver
 is outside the org's directory). Suggested fields for the commerce events:
 `seats.low` / `seats.exhausted` of an org with several seat types also carry the type
-claimed and its counts {seat_type, seat_type_total, seat_type_assigned, seat_type_free}.
+claimed and its counts {seat_type, seat_type_total, seat_type_assigned, seat_type_free,
+seat_type_waiting (users still waiting for it)}.
 `seats.purchased` {seats_added, total_before, total_after, invoice_id, invoice_number,
 purchased_by (the actor's kind, e.g. "admin", never who)}; `invoice.issued` {invoice_id,
 invoice_number, kind, currency, total_minor}.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -82,8 +84,13 @@ def type_counts(seat_type: SeatType) -> dict[str, Any]:
             "seat_type_assigned": seat_type.assigned, "seat_type_free": seat_type.free}
 
 
+WaitingCount = Callable[[str], int]
+"""Users waiting for a seat type, by key: counted by the caller, which knows the users
+(this domain does not), and only when an event is written."""
+
+
 def after_claim(session: Session, pool: SeatPool, now: datetime,
-                seat_type: SeatType | None = None) -> None:
+                seat_type: SeatType | None = None, waiting: WaitingCount | None = None) -> None:
     """Called once a claim has raised `assigned` by one (of the pool, or of `seat_type` by a
     move). Fires only on the claim that crosses a level, so an org hovering above its
     threshold is not told again on every claim; a release and a new crossing tell it again.
@@ -91,11 +98,15 @@ def after_claim(session: Session, pool: SeatPool, now: datetime,
     premium can run out while standard has plenty, and the payload names the type."""
     total, assigned = (pool.total, pool.assigned) if seat_type is None else (
         seat_type.total, seat_type.assigned)
-    payload = counts(pool) | ({} if seat_type is None else type_counts(seat_type))
     percent = threshold_percent(session, pool.org_id)
-    if threshold_reached(assigned, total, percent) and not threshold_reached(
-        assigned - 1, total, percent
-    ):
+    low = threshold_reached(assigned, total, percent) and not threshold_reached(
+        assigned - 1, total, percent)
+    if not low and assigned != total:
+        return
+    payload = counts(pool) | ({} if seat_type is None else type_counts(seat_type))
+    if seat_type is not None and waiting is not None:
+        payload["seat_type_waiting"] = waiting(seat_type.key)
+    if low:
         emit(session, pool.org_id, SEATS_LOW, {**payload, "threshold_percent": percent}, now)
     if assigned == total:
         emit(session, pool.org_id, SEATS_EXHAUSTED, payload, now)

@@ -62,17 +62,18 @@ def _type_detail(types: SeatTypes, seat_type: SeatType) -> str | None:
 def claim_seat(
     session: Session, pool: LockedPool, types: SeatTypes, seat_type: SeatType, *, actor: str,
     subject: str | None, now: datetime, subject_name: str | None = None,
+    waiting: events.WaitingCount | None = None,
 ) -> None:
     """The one function through which any user becomes seated, in a seat of `seat_type`.
     `subject_name` (the userName) goes into the audit entry, and into the refusal should
-    there be one."""
+    there be one; `waiting` counts a type's waiting users for the seat events."""
     ensure_active_term(session, pool.org_id, subject, now, subject_name)
     before = SeatCounts.of(pool)
     seat_types.take(pool, seat_type, subject, named=types.several, subject_name=subject_name)
     audit.record(session, pool, action="seat.claimed", actor=actor, subject=subject,
                  before=before, now=now, detail=_type_detail(types, seat_type),
                  subject_name=subject_name)
-    events.after_claim(session, pool, now, seat_type if types.several else None)
+    events.after_claim(session, pool, now, seat_type if types.several else None, waiting)
 
 
 def release_seat(
@@ -90,6 +91,7 @@ def release_seat(
 def move_seat(
     session: Session, pool: LockedPool, types: SeatTypes, source: SeatType, target: SeatType,
     *, actor: str, subject: str | None, now: datetime, subject_name: str | None = None,
+    waiting: events.WaitingCount | None = None,
 ) -> None:
     """A seated user changes type: a seat of `target` is claimed (refused when full) and the
     one of `source` freed, in one step; the pool's counts do not change."""
@@ -100,7 +102,7 @@ def move_seat(
     audit.record(session, pool, action="seat.moved", actor=actor, subject=subject,
                  before=before, now=now, detail=f"from {source.key} to {target.key}",
                  subject_name=subject_name)
-    events.after_claim(session, pool, now, target)  # the pool's counts did not change
+    events.after_claim(session, pool, now, target, waiting)  # the pool's counts stay
 
 
 def reassign_seat(session: Session, pool: LockedPool, *, actor: str, source: str, target: str,

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import select
 
 from app.db import Database
-from seats import seat_types, seating
+from seats import events, seat_types, seating
+from seats.models import OutboxEvent
 from seats.seat_types import NewSeatType
 from tests.api.admin_support import read
 from tests.api.test_seat_types_api import add_members, asking, group, map_group
 from tests.conftest import NOW
-from tests.support import Admin, assert_problem, assert_seat_invariant, snapshot
+from tests.support import Admin, assert_problem, assert_seat_invariant, patch_body, snapshot
 
 pytestmark = pytest.mark.date_sensitive  # seat claims need a running term
 
@@ -143,3 +145,34 @@ def test_edge_83_mapping_refusals_change_nothing(
     assert_problem(viewer.put(f"/seat-types/premium/mappings/{engineers}", {}), 403,
                    "FORBIDDEN")
     assert snapshot(database, owner.scim.org_id) == before
+
+
+def test_edge_88_seats_exhausted_counts_the_users_still_waiting_for_the_type(
+    make_admin: Callable[..., Admin], database: Database,
+) -> None:
+    """Premium's one seat freed goes to the oldest waiter; premium is full again and the
+    event says one user still waits for it."""
+    owner = make_admin(seats=5)
+    with database.transaction() as session:
+        pool = seating.lock_and_renew(session, owner.scim.org_id, NOW)
+        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=1,
+                                                       rank=10), actor="test", now=NOW)
+    ada = owner.scim.create("ada", **asking("premium"))
+    bob, cyd = owner.scim.create("bob"), owner.scim.create("cyd")
+    engineers = group(owner.scim, "Engineers")
+    map_group(database, owner.scim.org_id, engineers, "premium")
+    add_members(owner.scim, engineers, bob["id"])
+    add_members(owner.scim, engineers, cyd["id"])  # both wait, bob first
+    deactivated = owner.scim.patch(f"/Users/{ada['id']}", patch_body(
+        {"op": "replace", "path": "active", "value": False}))
+    assert deactivated.status_code == 200
+    with database.transaction(write=False) as session:
+        told = [(e.payload["seat_type"], e.payload["seat_type_waiting"])
+                for e in session.scalars(select(OutboxEvent).where(
+                    OutboxEvent.org_id == owner.scim.org_id,
+                    OutboxEvent.event_type == events.SEATS_EXHAUSTED).order_by(OutboxEvent.id))]
+    assert told == [("premium", 0), ("premium", 1)]  # ada's claim, then bob's move
+    listed = {u["userName"]: (u["seat_type"], u["waiting_seat_type"])
+              for u in read(owner, "/users")["users"]}
+    assert listed["bob"] == ("premium", None) and listed["cyd"] == ("standard", "premium")
+    assert_seat_invariant(database, owner.scim.org_id)
