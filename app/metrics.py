@@ -5,8 +5,8 @@ It lists every org's slug and seat counts, so outside development (SCIM_DEV=1) a
 
 Two kinds of numbers:
 - Read from the database at scrape time, exact whatever the number of processes and hosts:
-  per-org seats (`scim_seats_purchased`, `_assigned`, `_free`, label `org` = slug) and the
-  webhook outbox backlog.
+  seats per org and seat type (`scim_seats_purchased`, `_assigned`, `_free`, labels `org` =
+  slug and `seat_type` = key; `sum by (org)` is the org's pool) and the webhook outbox backlog.
 - Counted by the process that did the work: SCIM requests by method and status, their
   latency, seat refusals by reason and usage events by type (refusals and events are counted
   when their transaction commits, whatever code path wrote them). Under gunicorn each worker
@@ -43,7 +43,7 @@ from app.context import app_db, app_settings
 from app.db import Database
 from app.settings import Settings
 from seats.events import REFUSED_ACTION
-from seats.models import AuditEvent, Org, OutboxEvent, SeatPool
+from seats.models import AuditEvent, Org, OutboxEvent, SeatType
 
 SCIM_PREFIX = "/scim/v2"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -70,27 +70,29 @@ class SeatsCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         with self._db.transaction(write=False) as session:
-            pools = session.execute(
-                select(Org.slug, SeatPool.total, SeatPool.assigned)
-                .join(SeatPool, SeatPool.org_id == Org.id)
-                .order_by(Org.slug)
+            types = session.execute(
+                select(Org.slug, SeatType.key, SeatType.total, SeatType.assigned)
+                .join(SeatType, SeatType.org_id == Org.id)
+                .order_by(Org.slug, SeatType.key)
             ).all()
             pending, retrying = session.execute(
                 select(func.count(), func.count().filter(OutboxEvent.attempts > 0)).where(
                     OutboxEvent.delivered_at.is_(None)
                 )
             ).one()
+        # One sample per seat type: `sum by (org)` gives the org's pool, which is their sum.
+        labels = ["org", "seat_type"]
         purchased = GaugeMetricFamily(
-            "scim_seats_purchased", "Seats bought for the current term (total).", labels=["org"]
+            "scim_seats_purchased", "Seats bought for the current term (total).", labels=labels
         )
         assigned = GaugeMetricFamily(
-            "scim_seats_assigned", "Seats held by active users.", labels=["org"]
+            "scim_seats_assigned", "Seats held by active users.", labels=labels
         )
-        free = GaugeMetricFamily("scim_seats_free", "Seats not assigned.", labels=["org"])
-        for slug, total, used in pools:
-            purchased.add_metric([slug], total)
-            assigned.add_metric([slug], used)
-            free.add_metric([slug], total - used)
+        free = GaugeMetricFamily("scim_seats_free", "Seats not assigned.", labels=labels)
+        for slug, key, total, used in types:
+            purchased.add_metric([slug, key], total)
+            assigned.add_metric([slug, key], used)
+            free.add_metric([slug, key], total - used)
         yield from (purchased, assigned, free)
         yield GaugeMetricFamily(
             "scim_seats_outbox_pending", "Usage events not yet delivered.", value=pending

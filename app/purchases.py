@@ -74,13 +74,13 @@ def _confirm(buyer: Buyer, key: str, quote_id: str,
 def _store_refusal(buyer: Buyer, key: str, quote_id: str, refusal: SeatsError,
                    answers: Answers) -> idempotency.StoredResponse:
     """One transaction: the fresh quote (stale or expired quotes are answered with one for
-    the same seats) and the stored refusal that shows it."""
+    the same seats of the same types) and the stored refusal that shows it."""
     with buyer.database.transaction() as session:
         fresh = None
         if answers.offers_fresh_quote and isinstance(refusal, QuoteUnusable):
-            add_seats = commerce.quote_seats(session, buyer.org_id, quote_id)
-            fresh = commerce.preview_top_up(session, buyer.org_id, add_seats,
-                                            actor=buyer.actor, now=utcnow())
+            asked = commerce.quote_request(session, buyer.org_id, quote_id)
+            fresh = commerce.preview_lines(session, buyer.org_id, asked,
+                                           actor=buyer.actor, now=utcnow())
         stored = answers.refused(refusal, fresh)
         idempotency.finish(session, buyer.org_id, key, stored, utcnow())
     return stored

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from scim.seat_choice import TypeLine, type_lines
 from scim.tables import UserRow
+from seats import seat_types
 from seats.models import AuditEvent, Contract, Invoice, SeatPool
 from seats.terms import term_end
 
@@ -20,8 +21,20 @@ Row = TypeVar("Row")
 
 
 @dataclass(frozen=True)
+class RenewalLine:
+    """One seat type's renewal: its seats in use at term end, never below its minimum."""
+
+    seat_type: str
+    name: str
+    quantity: int
+    unit_price_minor: int
+    amount_minor: int
+
+
+@dataclass(frozen=True)
 class RenewalPreview:
-    """What the next renewal would buy and cost if the term ended today."""
+    """What the next renewal would buy and cost if the term ended today: the sums of its
+    lines, one per seat type, as the renewal invoice will bill them."""
 
     date: date
     auto_renew: bool
@@ -29,6 +42,7 @@ class RenewalPreview:
     unit_price_minor: int
     amount_minor: int
     currency: str
+    lines: list[RenewalLine]
 
 
 @dataclass(frozen=True)
@@ -53,18 +67,31 @@ def seat_card(session: Session, org_id: str) -> SeatCard:
     pool = session.get_one(SeatPool, org_id)
     contract = session.get_one(Contract, org_id)
     ends = term_end(contract.term_start)
-    renewal = RenewalPreview(
-        date=ends, auto_renew=contract.auto_renew,
-        quantity=contract.renewal_quantity(pool.assigned),
-        unit_price_minor=contract.unit_price_minor,
-        amount_minor=contract.renewal_amount_minor(pool.assigned), currency=contract.currency,
-    )
     return SeatCard(
         total=pool.total, assigned=pool.assigned, free=pool.free,
         term_start=contract.term_start, term_end=ends, currency=contract.currency,
         unit_price_minor=contract.unit_price_minor, proration=contract.proration,
-        auto_renew=contract.auto_renew, minimum_seats=contract.minimum_seats, renewal=renewal,
-        types=type_lines(session, org_id),
+        auto_renew=contract.auto_renew, minimum_seats=contract.minimum_seats,
+        renewal=_renewal(session, contract, pool, ends), types=type_lines(session, org_id),
+    )
+
+
+def _renewal(session: Session, contract: Contract, pool: SeatPool, ends: date) -> RenewalPreview:
+    """The rule seats.renewal applies at term end (seat_types.renewed_quantities), read
+    without the lock: a preview, not a decision."""
+    types = seat_types.SeatTypes(seat_types.list_types(session, pool.org_id))
+    lines = [
+        RenewalLine(seat_type=t.key, name=t.name, quantity=quantity,
+                    unit_price_minor=t.unit_price_minor,
+                    amount_minor=seat_types.renewal_amount_minor(t, quantity))
+        for t, quantity in seat_types.renewed_quantities(types, contract, pool)
+    ]
+    return RenewalPreview(
+        date=ends, auto_renew=contract.auto_renew,
+        quantity=sum(line.quantity for line in lines),
+        unit_price_minor=contract.unit_price_minor,
+        amount_minor=sum(line.amount_minor for line in lines), currency=contract.currency,
+        lines=lines,
     )
 
 
@@ -131,13 +158,20 @@ class UsersByName:
 
 
 def user_page(session: Session, org_id: str, paging: Paging[UserRow], *,
-              holds_seat: bool | None = None, name_contains: str = "") -> Page[UserRow]:
+              holds_seat: bool | None = None, name_contains: str = "",
+              seat_type: str = "", waiting: bool | None = None) -> Page[UserRow]:
     """A seat is held exactly by an active user (spec, "Words"), so seat state is read from
-    `active` and needs no join. The search matches the lower-cased user name the directory
-    keeps for its case-insensitive uniqueness."""
+    `active` and needs no join; the type held and the type waited for are the user's own
+    columns too. The search matches the lower-cased user name the directory keeps for its
+    case-insensitive uniqueness."""
     stmt = select(UserRow).where(UserRow.org_id == org_id)
     if holds_seat is not None:
         stmt = stmt.where(UserRow.active.is_(holds_seat))
+    if seat_type:
+        stmt = stmt.where(UserRow.seat_type_key == seat_type)
+    if waiting is not None:
+        column = UserRow.waiting_seat_type_key
+        stmt = stmt.where(column.is_not(None) if waiting else column.is_(None))
     if name_contains:
         stmt = stmt.where(UserRow.user_name_norm.contains(name_contains.lower(), autoescape=True))
     return _page(session, stmt, paging)

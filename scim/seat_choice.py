@@ -13,7 +13,7 @@ removed) never fails: the user keeps the seat held and waits for the wanted type
 users are moved oldest first as soon as a seat of their type is free."""
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -86,11 +86,18 @@ def asked_for(types: SeatTypes, document: dict[str, Any]) -> SeatType | None:
 
 
 def wanted(seats: Seats, document: dict[str, Any], group_ids: Collection[str]) -> Wanted:
-    explicit = asked_for(seats.types, document)
+    return wanted_by(seats.types, seats.mapped, document, group_ids)
+
+
+def wanted_by(types: SeatTypes, mapped: dict[str, SeatType], document: dict[str, Any],
+              group_ids: Collection[str]) -> Wanted:
+    """The choice itself, on any types and mappings: a preview passes the mappings a change
+    would leave, read without the lock."""
+    explicit = asked_for(types, document)
     if explicit is not None:
         return Wanted(explicit, True)
-    mapped = _highest(seats.mapped[g] for g in group_ids if g in seats.mapped)
-    return Wanted(mapped or seats.types.default, False)
+    mapped_type = _highest(mapped[g] for g in group_ids if g in mapped)
+    return Wanted(mapped_type or types.default, False)
 
 
 def _group_ids(session: Session, org_id: str, user_id: str) -> set[str]:
@@ -101,6 +108,18 @@ def _held(seats: Seats, row: UserRow) -> SeatType:
     """A seated row without a held type predates types only in hand-built test data."""
     held = None if row.seat_type_key is None else seats.types.by_key(row.seat_type_key)
     return held or seats.types.default
+
+
+def _waiting_count(session: Session, org_id: str) -> Callable[[str], int]:
+    """For the seat events: the active users waiting for a type as flushed at the claim,
+    counted only when an event is written (the seat domain does not read users). No
+    autoflush: the user being seated may not be complete yet."""
+    def count(key: str) -> int:
+        with session.no_autoflush:
+            return session.scalar(select(func.count()).select_from(UserRow).where(
+                UserRow.org_id == org_id, UserRow.active.is_(True),
+                UserRow.waiting_seat_type_key == key)) or 0
+    return count
 
 
 def _stop_waiting(row: UserRow) -> None:
@@ -132,7 +151,8 @@ def seat_user(
     choice = wanted(seats, document, group_ids)
     if not row.active:
         seating.claim_seat(session, pool, seats.types, choice.seat_type, actor=actor,
-                           subject=subject, now=now, subject_name=name)
+                           subject=subject, now=now, subject_name=name,
+                           waiting=_waiting_count(session, pool.org_id))
         row.seat_type_key = choice.seat_type.key
         _stop_waiting(row)
         return
@@ -166,7 +186,8 @@ def _settle(session: Session, seats: Seats, row: UserRow, target: SeatType, *, r
         return
     if target.free > 0 or refuse:
         seating.move_seat(session, seats.pool, seats.types, held, target, actor=actor,
-                          subject=subject, now=now, subject_name=name or row.user_name)
+                          subject=subject, now=now, subject_name=name or row.user_name,
+                          waiting=_waiting_count(session, seats.pool.org_id))
         row.seat_type_key = target.key
         _stop_waiting(row)
         promote(session, seats, actor=actor, now=now)
@@ -195,10 +216,12 @@ def promote(session: Session, seats: Seats, *, actor: str, now: datetime) -> Non
         if row is None or target is None:
             return
         held = _held(seats, row)
-        seating.move_seat(session, seats.pool, seats.types, held, target, actor=actor,
-                          subject=f"user:{row.id}", now=now, subject_name=row.user_name)
-        row.seat_type_key = target.key
         _stop_waiting(row)
+        session.flush()  # the seat events count who still waits: not this user
+        seating.move_seat(session, seats.pool, seats.types, held, target, actor=actor,
+                          subject=f"user:{row.id}", now=now, subject_name=row.user_name,
+                          waiting=_waiting_count(session, seats.pool.org_id))
+        row.seat_type_key = target.key
         _touch(row, now)
         session.flush()
 

@@ -6,6 +6,9 @@ emitted by the commerce code through `emit`): a flat JSON object of counts, ids,
 ISO 8601 UTC times. `emit` adds `org_id` and `org_slug`; the delivered envelope adds the event
 id, type and creation time. Never secrets, never user names or e-mails (a webhook receiver
 is outside the org's directory). Suggested fields for the commerce events:
+`seats.low` / `seats.exhausted` of an org with several seat types also carry the type
+claimed and its counts {seat_type, seat_type_total, seat_type_assigned, seat_type_free,
+seat_type_waiting (users still waiting for it)}.
 `seats.purchased` {seats_added, total_before, total_after, invoice_id, invoice_number,
 purchased_by (the actor's kind, e.g. "admin", never who)}; `invoice.issued` {invoice_id,
 invoice_number, kind, currency, total_minor}. An automatic purchase (seats.pool_full) is a
@@ -15,15 +18,24 @@ auto_seats_this_term and max_auto_seats; `seats.requested` (seats.seat_requests)
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from seats import forecast
-from seats.models import AlertSettings, AuditEvent, Contract, Org, OutboxEvent, SeatPool
-from seats.pool_lock import lock_pool
+from seats import forecast, seat_types
+from seats.models import (
+    AlertSettings,
+    AuditEvent,
+    Contract,
+    Org,
+    OutboxEvent,
+    SeatPool,
+    SeatType,
+)
+from seats.pool_lock import LockedPool, lock_pool
 from seats.terms import term_end
 
 SEATS_LOW = "seats.low"
@@ -73,17 +85,37 @@ def threshold_percent(session: Session, org_id: str) -> int:
     return settings.threshold_percent if settings else DEFAULT_THRESHOLD_PERCENT
 
 
-def after_claim(session: Session, pool: SeatPool, now: datetime) -> None:
-    """Called once a claim has raised `assigned` by one. Fires only on the claim that crosses
-    a level, so an org hovering above its threshold is not told again on every claim; a
-    release and a new crossing tell it again."""
+def type_counts(seat_type: SeatType) -> dict[str, Any]:
+    return {"seat_type": seat_type.key, "seat_type_total": seat_type.total,
+            "seat_type_assigned": seat_type.assigned, "seat_type_free": seat_type.free}
+
+
+WaitingCount = Callable[[str], int]
+"""Users waiting for a seat type, by key: counted by the caller, which knows the users
+(this domain does not), and only when an event is written."""
+
+
+def after_claim(session: Session, pool: SeatPool, now: datetime,
+                seat_type: SeatType | None = None, waiting: WaitingCount | None = None) -> None:
+    """Called once a claim has raised `assigned` by one (of the pool, or of `seat_type` by a
+    move). Fires only on the claim that crosses a level, so an org hovering above its
+    threshold is not told again on every claim; a release and a new crossing tell it again.
+    `seat_type` is given when the org sells several: the levels are then the type's, since
+    premium can run out while standard has plenty, and the payload names the type."""
+    total, assigned = (pool.total, pool.assigned) if seat_type is None else (
+        seat_type.total, seat_type.assigned)
     percent = threshold_percent(session, pool.org_id)
-    if threshold_reached(pool.assigned, pool.total, percent) and not threshold_reached(
-        pool.assigned - 1, pool.total, percent
-    ):
-        emit(session, pool.org_id, SEATS_LOW, {**counts(pool), "threshold_percent": percent}, now)
-    if pool.assigned == pool.total:
-        emit(session, pool.org_id, SEATS_EXHAUSTED, counts(pool), now)
+    low = threshold_reached(assigned, total, percent) and not threshold_reached(
+        assigned - 1, total, percent)
+    if not low and assigned != total:
+        return
+    payload = counts(pool) | ({} if seat_type is None else type_counts(seat_type))
+    if seat_type is not None and waiting is not None:
+        payload["seat_type_waiting"] = waiting(seat_type.key)
+    if low:
+        emit(session, pool.org_id, SEATS_LOW, {**payload, "threshold_percent": percent}, now)
+    if assigned == total:
+        emit(session, pool.org_id, SEATS_EXHAUSTED, payload, now)
 
 
 def alert_settings_for_update(session: Session, org_id: str) -> AlertSettings:
@@ -187,6 +219,12 @@ def _notice_sent(session: Session, org_id: str, term_end_iso: str, days_before: 
     )
 
 
+def _renewal_seats(session: Session, pool: LockedPool, contract: Contract) -> int:
+    """What the renewal will buy: each seat type's rule, summed (seats.renewal's own)."""
+    renewed = seat_types.renewed_quantities(seat_types.locked_types(session, pool), contract, pool)
+    return sum(quantity for _, quantity in renewed)
+
+
 def renewal_upcoming(session: Session, org_id: str, now: datetime) -> bool:
     """Emits the 30-, 14- or 5-day notice of the current term's end, once per term and
     notice however often it runs. Returns whether it emitted one."""
@@ -202,9 +240,7 @@ def renewal_upcoming(session: Session, org_id: str, now: datetime) -> bool:
         "days_before": days_before,
         "days_left": (end - now.date()).days,
         "auto_renew": contract.auto_renew,
-        "renewal_seats": (
-            contract.renewal_quantity(pool.assigned) if contract.auto_renew else None
-        ),
+        "renewal_seats": _renewal_seats(session, pool, contract) if contract.auto_renew else None,
     }
     emit(session, org_id, RENEWAL_UPCOMING, payload, now)
     return True

@@ -222,6 +222,33 @@ class Quote(Base):
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
+    lines: Mapped[list[QuoteLine]] = relationship(
+        back_populates="quote", cascade="all, delete-orphan", order_by="QuoteLine.id"
+    )
+
+
+class QuoteLine(Base):
+    """One seat type of a quote: its seats, its price and the type's total it was priced on.
+    The quote's own `add_seats` and `amount_minor` are the sums of its lines."""
+
+    __tablename__ = "quote_lines"
+    __table_args__ = (
+        UniqueConstraint("quote_id", "seat_type_key", name="uq_quote_lines_quote_type"),
+        CheckConstraint("add_seats >= 1", name="adds_at_least_one"),
+        CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    quote_id: Mapped[str] = mapped_column(ForeignKey("quotes.id"), index=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    seat_type_key: Mapped[str] = mapped_column(String(64))
+    add_seats: Mapped[int] = mapped_column(Integer)
+    type_seats_before: Mapped[int] = mapped_column(Integer)
+    unit_price_minor: Mapped[int] = mapped_column(MinorUnits)
+    amount_minor: Mapped[int] = mapped_column(MinorUnits)
+
+    quote: Mapped[Quote] = relationship(back_populates="lines")
+
 
 class Invoice(Base):
     """Issued in the same transaction as the seats it bills. `seq` is gapless per org: it is

@@ -63,8 +63,7 @@ def _renew_once(session: Session, pool: LockedPool, contract: Contract, now: dat
                 period_start=start,
                 period_end=term_end(start),
                 months=TERM_MONTHS,
-                # A renewal is a whole year of every renewed seat: no proration.
-                amount_minor=quantity * seat_type.unit_price_minor,
+                amount_minor=seat_types.renewal_amount_minor(seat_type, quantity),
             )
             for seat_type, quantity in renewed
             for kind in [f"{seat_type.key} " if types.several else ""]

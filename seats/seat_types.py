@@ -176,3 +176,8 @@ def renewed_quantities(types: SeatTypes, contract: Contract,
     if not types.several:
         return [(types.default, contract.renewal_quantity(pool.assigned))]
     return [(t, max(t.minimum_seats, t.assigned)) for t in types.rows]
+
+
+def renewal_amount_minor(seat_type: SeatType, quantity: int) -> int:
+    """A renewal is a whole year of every renewed seat at its type's price: no proration."""
+    return quantity * seat_type.unit_price_minor

@@ -62,11 +62,13 @@ def _type_detail(types: SeatTypes, seat_type: SeatType) -> str | None:
 def claim_seat(
     session: Session, pool: LockedPool, types: SeatTypes, seat_type: SeatType, *, actor: str,
     subject: str | None, now: datetime, subject_name: str | None = None,
+    waiting: events.WaitingCount | None = None,
 ) -> None:
     """The one function through which any user becomes seated, in a seat of `seat_type`.
     `subject_name` (the userName) goes into the audit entry, and into the refusal should
-    there be one. A full type first asks the org's pool-full policy, which may buy the seat
-    here, in this transaction (seats.pool_full); otherwise the claim is refused."""
+    there be one; `waiting` counts a type's waiting users for the seat events. A full type
+    first asks the org's pool-full policy, which may buy the seat here, in this transaction
+    (seats.pool_full); otherwise the claim is refused."""
     ensure_active_term(session, pool.org_id, subject, now, subject_name)
     if seat_type.free <= 0:
         pool_full.buy_missing_seat(session, pool, seat_type, named=types.several, now=now)
@@ -75,7 +77,7 @@ def claim_seat(
     audit.record(session, pool, action="seat.claimed", actor=actor, subject=subject,
                  before=before, now=now, detail=_type_detail(types, seat_type),
                  subject_name=subject_name)
-    events.after_claim(session, pool, now)
+    events.after_claim(session, pool, now, seat_type if types.several else None, waiting)
 
 
 def release_seat(
@@ -93,6 +95,7 @@ def release_seat(
 def move_seat(
     session: Session, pool: LockedPool, types: SeatTypes, source: SeatType, target: SeatType,
     *, actor: str, subject: str | None, now: datetime, subject_name: str | None = None,
+    waiting: events.WaitingCount | None = None,
 ) -> None:
     """A seated user changes type: a seat of `target` is claimed (refused when full) and the
     one of `source` freed, in one step; the pool's counts do not change."""
@@ -103,6 +106,7 @@ def move_seat(
     audit.record(session, pool, action="seat.moved", actor=actor, subject=subject,
                  before=before, now=now, detail=f"from {source.key} to {target.key}",
                  subject_name=subject_name)
+    events.after_claim(session, pool, now, target, waiting)  # the pool's counts stay
 
 
 def reassign_seat(session: Session, pool: LockedPool, *, actor: str, source: str, target: str,

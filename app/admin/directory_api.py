@@ -32,6 +32,7 @@ def list_directory_users() -> Response:
     query = load(UsersQuerySchema(), request.args, "INVALID_QUERY")
     paging = UsersByCreation(after=query.get("cursor"), size=query["limit"])
     with current_db().transaction(write=False) as session:
-        page = user_page(session, g.org_id, paging, holds_seat=HOLDS_SEAT.get(query.get("seat", "")))
+        page = user_page(session, g.org_id, paging, holds_seat=HOLDS_SEAT.get(query.get("seat", "")),
+                         seat_type=query.get("seat_type", ""), waiting=query.get("waiting"))
     next_cursor = Position.of(page.rows[-1]) if page.more else None
     return json_response(UserPageSchema().dump({"users": page.rows, "next_cursor": next_cursor}))

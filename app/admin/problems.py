@@ -54,6 +54,7 @@ _CODES = {
     seat_errors.SeatRequestClosed: "SEAT_REQUEST_CLOSED",
     seat_errors.SeatReductionNotAllowed: "SEAT_REDUCTION_NOT_ALLOWED",
     seat_errors.QuoteNotFound: "QUOTE_NOT_FOUND",
+    seat_errors.UnknownSeatType: "SEAT_TYPE_NOT_FOUND",
     seat_errors.ReassignmentRefused: "REASSIGNMENT_REFUSED",
 }
 _REASONS: dict[Enum, str] = {

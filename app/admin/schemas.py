@@ -11,7 +11,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow import (
+    EXCLUDE,
+    INCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+)
 
 from app.admin.problems import Problem
 from app.documents import InvoiceSchema, TermSchema, UtcTimestamp
@@ -130,6 +138,10 @@ class TokenCreatedSchema(Schema):
 class UsersQuerySchema(PageQuerySchema):
     seat = fields.String(validate=validate.OneOf(["held", "free"]), metadata={
         "description": "`held`: users holding a seat; `free`: users holding none."})
+    seat_type = fields.String(validate=validate.Length(min=1, max=64), metadata={
+        "description": "Only users holding this seat type (its key).", "example": "premium"})
+    waiting = fields.Boolean(metadata={
+        "description": "`true`: only users waiting for a seat type; `false`: only the others."})
     cursor = Cursor(metadata={"problem_code": "INVALID_CURSOR",
                               "description": "`next_cursor` of the previous page."})
 
@@ -281,6 +293,18 @@ class ForecastSchema(Schema):
     trends = fields.List(fields.Nested(ForecastTrendSchema))
 
 
+class MappingSchema(Schema):
+    group_id = fields.String()
+    group_name = fields.String(metadata={"description": "The group's displayName."})
+    seat_type = fields.String(metadata={"example": "premium"})
+    members = fields.Integer(metadata={
+        "description": "Users the group reaches, directly or through nested groups."})
+
+
+class MappingListSchema(Schema):
+    mappings = fields.List(fields.Nested(MappingSchema))
+
+
 class SeatsSchema(Schema):
     total = fields.Integer(metadata={"description": "Seats bought for the current term."})
     assigned = fields.Integer(metadata={"description": "Seats held by active users."})
@@ -294,7 +318,8 @@ class SeatsSchema(Schema):
     minimum_seats = fields.Integer()
     renewal_quantity_if_today = fields.Integer(
         attribute="renewal.quantity",
-        metadata={"description": "max(minimum_seats, assigned): what a renewal now would buy."}
+        metadata={"description": "What a renewal now would buy: max(minimum_seats, assigned); "
+                                 "with several seat types, the sum of that rule per type."}
     )
     types = fields.List(fields.Nested(SeatTypeSchema), metadata={
         "description": "The seat types; the totals above are their sums. Highest rank first."})
@@ -312,12 +337,60 @@ MAXIMUM_SETTING = "maximum_setting"
 deployment setting, so the OpenAPI document reads it from the running app."""
 
 
-class AddSeatsSchema(Schema):
+_ADD_SEATS = {
+    "type": "integer", "minimum": 1, MAXIMUM_SETTING: "max_seats_per_purchase",
+    "description": "Whole number of seats to add (1 to SCIM_MAX_SEATS_PER_PURCHASE).",
+}
+_SEAT_TYPE = {"description": "A seat type's key (GET /admin/v1/seats lists them).",
+              "example": "premium"}
+
+
+class QuoteLineRequestSchema(Schema):
     # Raw: commerce.parse_add_seats decides what a whole number is (it also reads "5", 5.0).
-    add_seats = fields.Raw(required=True, metadata={
-        "type": "integer", "minimum": 1, MAXIMUM_SETTING: "max_seats_per_purchase",
-        "description": "Whole number of seats to add (1 to SCIM_MAX_SEATS_PER_PURCHASE).",
-    })
+    add_seats = fields.Raw(required=True, metadata=_ADD_SEATS)
+    seat_type = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                              metadata=_SEAT_TYPE)
+
+
+class AddSeatsSchema(Schema):
+    """Seats of the org's default type."""
+
+    add_seats = fields.Raw(required=True, metadata=_ADD_SEATS)
+
+
+class AddTypedSeatsSchema(AddSeatsSchema):
+    """Seats of one named type."""
+
+    seat_type = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                              metadata={**_SEAT_TYPE,
+                                        "description": "The type of the seats added."})
+
+
+class QuoteLinesSchema(Schema):
+    """Seats of several types in one quote and one invoice."""
+
+    lines = fields.List(fields.Nested(QuoteLineRequestSchema), required=True,
+                        validate=validate.Length(min=1, max=64), metadata={
+        "description": "Each type once; together at most SCIM_MAX_SEATS_PER_PURCHASE seats."})
+
+
+def load_quote_request(body: Mapping[str, Any]) -> dict[str, Any]:
+    """`add_seats` alone (the default type), with `seat_type`, or `lines`: one form at a
+    time, each form's schema refusing the others' fields as unknown."""
+    schema = (QuoteLinesSchema() if "lines" in body
+              else AddTypedSeatsSchema() if "seat_type" in body else AddSeatsSchema())
+    return load(schema, body, "INVALID_ADD_SEATS")
+
+
+class QuoteLineSchema(Schema):
+    seat_type = fields.String(attribute="seat_type_key")
+    add_seats = fields.Integer()
+    seats_before = fields.Integer(attribute="type_seats_before", metadata={
+        "description": "The type's total the line is priced on: buying fails as stale when "
+                       "it has changed."})
+    unit_price_minor = fields.Integer()
+    amount_minor = fields.Integer(metadata={
+        "description": "add_seats × unit price × the prorated share, rounded half up once."})
 
 
 class QuoteSchema(Schema):
@@ -331,9 +404,12 @@ class QuoteSchema(Schema):
     add_seats = fields.Integer()
     seats_before = fields.Integer()
     seats_after = fields.Integer()
-    unit_price_minor = fields.Integer()
-    amount_minor = fields.Integer()
+    unit_price_minor = fields.Integer(metadata={
+        "description": "The first line's unit price (the only one of a one-type quote)."})
+    amount_minor = fields.Integer(metadata={"description": "The sum of the lines' amounts."})
     currency = fields.String()
+    lines = fields.List(fields.Nested(QuoteLineSchema), metadata={
+        "description": "One line per seat type, highest rank first; the invoice bills these."})
     created_at = UtcTimestamp()
     valid_until = UtcTimestamp()
 
@@ -349,13 +425,25 @@ class InvoiceListSchema(Schema):
     invoices = fields.List(fields.Nested(InvoiceSchema))
 
 
+class RenewalLineSchema(Schema):
+    seat_type = fields.String(metadata={"example": "premium"})
+    name = fields.String()
+    quantity = fields.Integer(metadata={
+        "description": "The type's seats in use, never below the type's minimum."})
+    unit_price_minor = fields.Integer()
+    amount_minor = fields.Integer(metadata={"description": "A whole year: quantity × price."})
+
+
 class RenewalSchema(Schema):
     date = fields.Date(metadata={"description": "When the current term ends and renews."})
     auto_renew = fields.Boolean()
-    quantity = fields.Integer()
-    unit_price_minor = fields.Integer()
-    amount_minor = fields.Integer()
+    quantity = fields.Integer(metadata={"description": "The sum of the lines' quantities."})
+    unit_price_minor = fields.Integer(metadata={"description": "The contract's price per seat."})
+    amount_minor = fields.Integer(metadata={"description": "The sum of the lines' amounts."})
     currency = fields.String()
+    lines = fields.List(fields.Nested(RenewalLineSchema), metadata={
+        "description": "One line per seat type, highest rank first, as the renewal invoice "
+                       "bills them."})
 
 
 class ReassignmentRequestSchema(Schema):

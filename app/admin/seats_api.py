@@ -10,7 +10,6 @@ from app import purchases, read_models
 from app.admin.blueprint import json_body, json_response
 from app.admin.problems import Problem, from_domain
 from app.admin.schemas import (
-    AddSeatsSchema,
     ForecastSchema,
     InvoiceListSchema,
     PurchaseRequestSchema,
@@ -21,6 +20,7 @@ from app.admin.schemas import (
     SeatsSchema,
     SeatTotalSchema,
     load,
+    load_quote_request,
 )
 from app.context import current_db, current_settings
 from app.documents import InvoiceSchema
@@ -79,15 +79,22 @@ def put_seats() -> Response:
                   "add seats with POST /admin/v1/seats/quotes, then POST /admin/v1/seats/purchases")
 
 
-def _preview(add_seats: int) -> dict[str, Any]:
+def _preview(lines: list[commerce.SeatLine]) -> dict[str, Any]:
     with current_db().transaction() as session:
-        quote = commerce.preview_top_up(session, g.org_id, add_seats, actor=g.actor, now=utcnow())
+        quote = commerce.preview_lines(session, g.org_id, lines, actor=g.actor, now=utcnow())
         return QuoteSchema().dump(quote)
+
+
+def _asked_lines(body: dict[str, Any]) -> list[commerce.SeatLine]:
+    raw = ([(line["add_seats"], line["seat_type"]) for line in body["lines"]]
+           if "lines" in body else [(body["add_seats"], body.get("seat_type"))])
+    return commerce.parse_lines(raw, current_settings().max_seats_per_purchase)
 
 
 @require_role(*MANAGERS)
 def create_quote() -> Response:
-    """A priced preview: nothing is bought until a primary owner confirms it.
+    """A priced preview: nothing is bought until a primary owner confirms it. One line per
+    seat type; each prorated like the others, at its type's price.
     ---
     post:
       summary: Price adding seats for the rest of the term
@@ -96,7 +103,8 @@ def create_quote() -> Response:
         required: true
         content:
           application/json:
-            schema: AddSeatsSchema
+            schema:
+              oneOf: [AddSeatsSchema, AddTypedSeatsSchema, QuoteLinesSchema]
       responses:
         201:
           description: The quote, valid until `valid_until`.
@@ -110,9 +118,7 @@ def create_quote() -> Response:
         400: InvalidInput
         403: Forbidden
     """
-    raw = load(AddSeatsSchema(), json_body(), "INVALID_ADD_SEATS")["add_seats"]
-    maximum = current_settings().max_seats_per_purchase
-    return json_response(_preview(commerce.parse_add_seats(raw, maximum)), 201)
+    return json_response(_preview(_asked_lines(load_quote_request(json_body()))), 201)
 
 
 def _idempotency_key() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 
 from app import read_models
@@ -16,7 +17,7 @@ from app.invoice_pdf import pdf_download
 from app.printed_invoices import PrintedInvoice, printed_invoice
 from app.purchases import Buyer
 from app.roles import OWNER, require_role
-from seats import commerce, invoices, pool_full, seating
+from seats import commerce, invoices, pool_full, seat_types, seating
 from seats.clock import utcnow
 from seats.errors import (
     IdempotencyConflict,
@@ -26,6 +27,7 @@ from seats.errors import (
     SeatReductionNotAllowed,
 )
 from seats.models import Quote
+from seats.pool_lock import LockedPool
 
 
 def _billing_page(form: SeatsForm | None, status: int = 200,
@@ -36,7 +38,7 @@ def _billing_page(form: SeatsForm | None, status: int = 200,
         alert = usage.alert(session, g.org_id, utcnow())
         policy = seat_policy.policy_card(session, g.org_id)
     if form is not None and form.total.data is None and not form.total.errors:
-        form.total.data = card.total + _seats_asked_for()
+        form.total.data = _edited_total(card, form.seat_type.data or "") + _seats_asked_for()
     return render_template("console/billing.html", card=card, invoices=issued, form=form,
                            alert=alert, policy=policy,
                            policy_form=policy_form or seat_policy.policy_form(policy)), status
@@ -49,23 +51,46 @@ def _seats_asked_for() -> int:
     return add if 0 < add <= current_settings().max_seats_per_purchase else 0
 
 
+def _edited_total(card: read_models.SeatCard, seat_type: str) -> int:
+    """The field starts at the total being edited: the type's, or the org's with one type."""
+    if not seat_type:
+        return card.total
+    found = next((t.total for t in card.types if t.key == seat_type), None)
+    if found is None:
+        abort(404, "No such seat type in this organisation.")
+    return found
+
+
 def billing() -> tuple[str, int]:
-    """`?edit=seats` is where the pencil leads: the seat count as a field (owners only)."""
+    """`?edit=seats` is where the pencil leads: the seat count as a field (owners only);
+    `&type=KEY` edits that type's count when the org sells several."""
     editing = request.args.get("edit") == "seats" and can(OWNER)
-    return _billing_page(SeatsForm() if editing else None)
+    form = SeatsForm(seat_type=request.args.get("type", "")) if editing else None
+    return _billing_page(form)
 
 
 class SeatsFieldError(ValueError):
     """Why the requested total cannot be priced, worded for the field."""
 
 
-def _quote_for_total(requested_total: int) -> str:
-    """Prices raising the total to `requested_total`; returns the quote id. The current
-    total is read under the pool lock, so the quote adds exactly the difference."""
+def _current_total(session: Session, pool: LockedPool, seat_type: str) -> int:
+    if not seat_type:
+        return pool.total
+    found = seat_types.locked_types(session, pool).by_key(seat_type)
+    if found is None:  # no card to show a field error on: the error page says it
+        abort(400, "That seat type no longer exists. Start again from Billing.")
+    return found.total
+
+
+def _quote_for_total(requested_total: int, seat_type: str) -> str:
+    """Prices raising the total (of `seat_type`, or the org's) to `requested_total`; returns
+    the quote id. The current total is read under the pool lock, so the quote adds exactly
+    the difference."""
     maximum = current_settings().max_seats_per_purchase
     now = utcnow()
     with current_db().transaction() as session:
-        total = seating.lock_and_renew(session, g.org_id, now).total
+        pool = seating.lock_and_renew(session, g.org_id, now)
+        total = _current_total(session, pool, seat_type)
         try:
             add_seats = commerce.parse_add_seats(requested_total - total, maximum)
         except SeatReductionNotAllowed as exc:
@@ -78,7 +103,8 @@ def _quote_for_total(requested_total: int) -> str:
                                       "to add seats.") from exc
             raise SeatsFieldError(f"At most {maximum:,} seats can be added at once: enter "
                                   f"{total + maximum:,} or fewer.") from exc
-        return commerce.preview_top_up(session, g.org_id, add_seats, actor=g.actor, now=now).id
+        return commerce.preview_top_up(session, g.org_id, add_seats, actor=g.actor, now=now,
+                                       seat_type=seat_type or None).id
 
 
 @require_role(OWNER)
@@ -86,7 +112,7 @@ def price_seats() -> Response | tuple[str, int]:
     form = SeatsForm()
     if form.validate_on_submit():
         try:
-            quote_id = _quote_for_total(submitted(form.total.data))
+            quote_id = _quote_for_total(submitted(form.total.data), form.seat_type.data or "")
         except SeatsFieldError as exc:
             refuse(form.total, str(exc))
         else:
@@ -116,12 +142,17 @@ def review(quote_id: str) -> str:
     """Every rendering embeds a fresh idempotency key: the key stands for this one click of
     Upgrade, while the quote itself can be bought only once whatever the key."""
     with current_db().transaction(write=False) as session:
-        quote = session.scalar(select(Quote).where(Quote.id == quote_id, Quote.org_id == g.org_id))
+        quote = session.scalar(select(Quote).where(Quote.id == quote_id, Quote.org_id == g.org_id)
+                               .options(selectinload(Quote.lines)))
+        names = {t.key: t.name for t in seat_types.list_types(session, g.org_id)}
     if quote is None:
         abort(404, "No such quote in this organisation. Start again from Billing.")
     form = UpgradeForm(quote_id=quote.id, idempotency_key=purchase.new_key())
     usable = quote.used_at is None and utcnow() < quote.valid_until
-    return render_template("console/review.html", quote=quote, form=form, usable=usable)
+    # With one type the page reads as before types; with several each line names its type.
+    typed = names if len(names) > 1 else None
+    return render_template("console/review.html", quote=quote, form=form, usable=usable,
+                           typed=typed)
 
 
 @require_role(OWNER)

@@ -49,6 +49,8 @@ class LinkSignInForm(ConsoleForm):
 
 class SeatsForm(ConsoleForm):
     total = IntegerField("Total seats", [InputRequired("Enter the new total number of seats.")])
+    seat_type = HiddenField(validators=[Optional(), Length(max=64)])
+    """The type whose total is edited; empty in an org with one type (its default)."""
 
 
 class UpgradeForm(ConsoleForm):
@@ -92,6 +94,12 @@ class SeatPolicyForm(ConsoleForm):
                          [InputRequired(), AnyOf(POOL_FULL_POLICIES, "Choose one of the options.")])
     max_auto_seats = IntegerField("Seats bought automatically per term, at most",
                                   [Optional(), NumberRange(min=0, max=MAX_AUTO_SEATS)])
+
+
+class MappingForm(ConsoleForm):
+    group_id = HiddenField(validators=[InputRequired(), Length(max=36)])
+    seat_type = HiddenField(validators=[Optional(), Length(max=64)])
+    """Empty: the group's mapping is removed."""
 
 
 class ReassignForm(ConsoleForm):

@@ -10,6 +10,7 @@ from app.context import current_db
 from app.read_models import UsersByName, user_page
 from app.roles import MANAGERS, require_role
 from scim.users import WriteContext, get_user, reassign_seat
+from seats import seat_types
 from seats.clock import utcnow
 from seats.errors import ReassignmentRefused
 
@@ -20,16 +21,28 @@ SEAT_STATES = {"held": True, "none": False}
 """A seat is held exactly by an active user (spec, "Words")."""
 
 
+WAITING_STATES = {"yes": True, "no": False}
+"""Waiting for a seat type the user wants but could not get yet (docs/spec/seat-types.md)."""
+
+
 def users() -> str:
+    """With several seat types the page shows each user's type and filters by type and by
+    waiting; an unknown type in the query matches nobody, as a search would."""
     seat = request.args.get("seat", "")
     search = request.args.get("q", "").strip()[:255]
+    seat_type = request.args.get("type", "")[:64]
+    waiting = request.args.get("waiting", "")
     page_number = number_arg("page", minimum=1, maximum=MAX_PAGE, message=(
         f"The page number must be a whole number from 1 to {MAX_PAGE}.")) or 1
     with current_db().transaction(write=False) as session:
         page = user_page(session, g.org_id, UsersByName(page_number, PAGE_SIZE),
-                         holds_seat=SEAT_STATES.get(seat), name_contains=search)
+                         holds_seat=SEAT_STATES.get(seat), name_contains=search,
+                         seat_type=seat_type, waiting=WAITING_STATES.get(waiting))
+        types = {t.key: t.name for t in seat_types.list_types(session, g.org_id)}
     return render_template("console/users.html", users=page.rows, seat=seat,
-                           search=search, page=page_number, more=page.more)
+                           search=search, page=page_number, more=page.more,
+                           types=types if len(types) > 1 else None, seat_type=seat_type,
+                           waiting=waiting)
 
 
 @require_role(*MANAGERS)

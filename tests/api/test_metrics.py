@@ -13,8 +13,9 @@ from sqlalchemy import update
 from app.db import Database
 from app.factory import create_app
 from app.settings import Settings
-from seats import credentials, events
+from seats import credentials, events, seat_types, seating
 from seats.models import OutboxEvent
+from seats.seat_types import NewSeatType
 from tests.conftest import NOW
 from tests.live_server import live_server
 from tests.support import Scim, user_body
@@ -52,7 +53,7 @@ def test_metrics_show_org_seats_and_count_scim_calls(
     assert scim.get("/Users").status_code == 200
     after = scrape(app)
 
-    org = {"org": scim.org_slug}
+    org = {"org": scim.org_slug, "seat_type": "standard"}
     assert value(after, "scim_seats_purchased", **org) == 2
     assert value(after, "scim_seats_assigned", **org) == 1 + 1
     assert value(after, "scim_seats_free", **org) == 0
@@ -109,7 +110,8 @@ def test_counts_of_all_gunicorn_workers_are_summed(
         for _ in range(4):  # whichever worker answers the scrape
             samples = parse(requests.get(f"{base}/metrics", timeout=30).text)
             assert value(samples, "scim_seats_scim_requests_total", method="POST", status="201") == 6
-            assert value(samples, "scim_seats_assigned", org=scim.org_slug) == 6
+            assert value(samples, "scim_seats_assigned", org=scim.org_slug,
+                         seat_type="standard") == 6
 
 
 def test_outbox_backlog_gauges_follow_the_table(
@@ -139,3 +141,26 @@ def test_outside_development_metrics_need_the_token(database_url: str) -> None:
     assert client.get("/metrics", headers={"Authorization": "Bearer scrape-me"}).status_code == 200
     for app in (closed, guarded):
         app.extensions["db"].dispose()
+
+
+def test_seat_gauges_have_a_sample_per_seat_type(
+    app: Flask, make_scim: Callable[..., Scim]
+) -> None:
+    """Edge case 85 of docs/spec/seat-types.md: `seat_type` label; the org's sum unchanged."""
+    scim = make_scim(seats=2)
+    scim.create("one")
+    with app.extensions["db"].transaction() as session:
+        pool = seating.lock_and_renew(session, scim.org_id, NOW)
+        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=3,
+                                                       rank=10), actor="test", now=NOW)
+    assert scim.post("/Users", {**user_body("two"),
+                                "roles": [{"value": "premium"}]}).status_code == 201
+    samples = scrape(app)
+
+    def gauges(key: str) -> tuple[float, ...]:
+        labels = {"org": scim.org_slug, "seat_type": key}
+        return tuple(value(samples, f"scim_seats_{name}", **labels)
+                     for name in ("purchased", "assigned", "free"))
+
+    assert gauges("premium") == (3, 1, 2)
+    assert gauges("standard") == (2, 1, 1)

@@ -263,6 +263,8 @@ def test_renewal_preview(make_admin: Callable[..., Admin]) -> None:
         admin.scim.create(f"u{i}")
     body = admin.get("/renewal").get_json()
     assert (body["quantity"], body["amount_minor"], body["currency"]) == (4, 120_000, "USD")
+    assert body["lines"] == [{"seat_type": "standard", "name": "Standard", "quantity": 4,
+                              "unit_price_minor": 30_000, "amount_minor": 120_000}]
 
 
 def _event_types(database: Database, org_id: str) -> list[str]:
