@@ -207,11 +207,16 @@ def seat_type_add(slug: str, key: str, name: str, price_minor: int, seats: int, 
 def seat_type_map(slug: str, group_display_name: str, key: str) -> None:
     """Members of the group (as the IdP provisioned it over SCIM, nested groups included)
     hold seat type KEY unless they ask for another; they move now, or wait for a seat."""
+    _map_group(slug, group_display_name, key)
+    click.echo(f"{group_display_name} -> {key}")
+
+
+def _map_group(slug: str, group_display_name: str, key: str | None) -> None:
+    """One transaction: the mapping changes and its users move (or wait) with it."""
     with _transaction() as session:
         org_id = orgs.org_by_slug(session, slug).id
         group = seat_choice.group_named(session, org_id, group_display_name)
         seat_choice.map_group(session, org_id, group, key, actor="operator:cli", now=utcnow())
-    click.echo(f"{group_display_name} -> {key}")
 
 
 @seat_type.command("unmap")
@@ -220,10 +225,7 @@ def seat_type_map(slug: str, group_display_name: str, key: str) -> None:
 @_one_line_errors
 def seat_type_unmap(slug: str, group_display_name: str) -> None:
     """Remove the group's mapping; its members go back to what they ask for or the default."""
-    with _transaction() as session:
-        org_id = orgs.org_by_slug(session, slug).id
-        group = seat_choice.group_named(session, org_id, group_display_name)
-        seat_choice.map_group(session, org_id, group, None, actor="operator:cli", now=utcnow())
+    _map_group(slug, group_display_name, None)
     click.echo(f"{group_display_name} unmapped")
 
 
