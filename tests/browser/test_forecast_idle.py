@@ -19,6 +19,7 @@ def test_the_forecast_and_idle_seats_fit_a_phone(make_console: MakeConsole) -> N
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     console.shot("phone-usage-forecast")
     page.get_by_test_id("idle-link").click()
+    page.wait_for_url("**/console/usage/idle*")  # the load event: stylesheets applied
     assert page.get_by_test_id("idp-note").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert page.get_by_label("Idle for at least (days)").input_value() == "90"

@@ -32,6 +32,7 @@ def test_edge_423_the_owner_buys_for_the_pending_requests_then_approves_them(
     page.goto(console.url("/console/billing"))
     expect(page.get_by_test_id("seat-policy")).to_contain_text("2 pending")
     page.get_by_role("link", name="Seat requests").first.click()
+    page.wait_for_url("**/console/seat-requests")  # the load event: stylesheets applied
     expect(page.get_by_test_id("seat-requests")).to_contain_text("asker0@example.com")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     console.shot("seat-requests")
