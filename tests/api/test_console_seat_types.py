@@ -116,6 +116,12 @@ def test_edge_84_the_mappings_page_previews_a_change_then_makes_it(
     assert 'data-testid="moving"><strong>2</strong> users' in text
     assert "2 arriving, 1 seat for them: <strong>1 would wait</strong>" in text
     assert "There are not enough seats" in text
+    # Buying is part of the flow: the owner's link opens the premium card's seat form with
+    # the premium total plus the one who would wait.
+    buy = "/console/billing?edit=seats&amp;type=premium&amp;add=1#seats-premium"
+    assert f'data-testid="buy-premium" href="{buy}"' in text
+    billing = console.client.get("/console/billing?edit=seats&type=premium&add=1")
+    assert 'value="2"' in billing.get_data(as_text=True)
     assert _totals(database, org_id) == {"premium": 1, "standard": 3}  # a preview writes nothing
 
     made = console.post("/seat-types/mappings", {"group_id": engineers, "seat_type": "premium"})
