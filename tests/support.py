@@ -14,14 +14,19 @@ from scim import signin
 from scim.schemas import USER, USER_SCHEMA
 from scim.tables import UserRow, UserValueRow
 from scim.users import WriteContext
-from seats.clock import utcnow
 from seats.errors import NoSeatAvailable
 from seats.models import AuditEvent, SeatPool, SeatType
+from tests.conftest import NOW
 
 SCIM_JSON = "application/scim+json"
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 PATCH_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 ERROR_URN = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+CREDENTIAL_TTL = timedelta(hours=12)
+"""Admin tokens and console links the tests issue at the run's NOW: they outlive any run, so
+servers that check them against their own running clock never see them expire mid-run."""
+CREDENTIAL_TTL_SECONDS = int(CREDENTIAL_TTL.total_seconds())
 
 
 def user_body(user_name: str, **attributes: Any) -> dict[str, Any]:
@@ -194,12 +199,13 @@ class Admin:
         return Admin(client=self.client, token=token, scim=self.scim)
 
 
-def admin_token(app: Any, slug: str, role: str, sub: str = "owner@example.com") -> str:
+def admin_token(app: Any, slug: str, role: str, sub: str = "owner@example.com",
+                now: datetime = NOW) -> str:
+    """Issued at `now`: the run's NOW, or the instant a test has moved the clock to."""
     from app.signed_tokens import issue_admin_token
-    from seats.clock import utcnow
 
     return issue_admin_token(app.extensions["settings"], slug=slug, role=role, sub=sub,
-                             ttl_seconds=600, now=utcnow())
+                             ttl_seconds=CREDENTIAL_TTL_SECONDS, now=now)
 
 
 def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
@@ -259,7 +265,7 @@ def open_seat_requests(database: Database, org_id: str, people: int) -> list[str
     for i in range(people):
         with database.transaction() as session:
             identity = signin.Identity(email=f"asker{i}@example.com", preferred_username=None)
-            ctx = WriteContext(org_id=org_id, actor="sso:https://idp.example.com/", now=utcnow())
+            ctx = WriteContext(org_id=org_id, actor="sso:https://idp.example.com/", now=NOW)
             asked = signin.request_seat(session, identity, NoSeatAvailable(total=0, assigned=0),
                                         ctx, timedelta(hours=168))
             assert asked is not None, "the org's policy is not request"

@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 import pytest
 
-from seats.clock import utcnow
 from seats.models import SeatRequest
 from seats.pool_full import AUTO_TOP_UP, REQUEST, PoolFullPolicy, policy_of, save_policy
 from tests.api import test_console
 from tests.api.test_console import Console
+from tests.conftest import NOW
 from tests.support import assert_seat_invariant, open_seat_requests, snapshot
 
 pytestmark = pytest.mark.date_sensitive  # claims need a running term; requests expire
@@ -26,8 +26,7 @@ def _policy(console: Console) -> PoolFullPolicy:
 def _asking(console: Console, people: int) -> list[str]:
     """A full org under the request policy with `people` pending requests."""
     with console.database.transaction() as session:
-        save_policy(session, console.admin.org_id, PoolFullPolicy(REQUEST), actor="cli",
-                    now=utcnow())
+        save_policy(session, console.admin.org_id, PoolFullPolicy(REQUEST), actor="cli", now=NOW)
     return open_seat_requests(console.database, console.admin.org_id, people)
 
 

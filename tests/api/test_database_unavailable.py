@@ -5,7 +5,6 @@ server is tests/integration/test_database_restart.py."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -16,9 +15,9 @@ from app.console.links import issue_link
 from app.errors import DATABASE_RETRY_AFTER_SECONDS
 from app.factory import create_app
 from app.settings import Settings
-from seats.clock import utcnow
+from tests.conftest import NOW
 from tests.live_server import UNLIMITED_SETTINGS, free_port
-from tests.support import admin_token, assert_problem, assert_scim_error
+from tests.support import CREDENTIAL_TTL, admin_token, assert_problem, assert_scim_error
 
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 
@@ -61,7 +60,7 @@ def test_the_admin_api_gets_a_problem_document(client: FlaskClient, unreachable:
 
 def test_the_console_gets_a_plain_page(client: FlaskClient, unreachable: Flask) -> None:
     link = issue_link(unreachable.extensions["settings"], slug="some-org", role="admin",
-                      sub="admin@example.com", ttl=timedelta(minutes=5), now=utcnow())
+                      sub="admin@example.com", ttl=CREDENTIAL_TTL, now=NOW)
     response = client.get(link.removeprefix(unreachable.extensions["settings"].base_url))
     assert response.status_code == 503
     assert response.mimetype == "text/html"

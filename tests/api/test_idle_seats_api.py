@@ -12,8 +12,8 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
-from seats.clock import utcnow
 from tests.api.test_console import _sign_in
+from tests.conftest import NOW
 from tests.support import Admin, assert_problem
 
 pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/date_matrix.py
@@ -24,12 +24,12 @@ FORMULA = "=HYPERLINK(\"http://x\")@example.com"
 @pytest.fixture
 def idle_org(make_admin: Callable[..., Admin]) -> Admin:
     """Three users provisioned 100 days ago, one of them changed 10 days ago."""
-    owner = make_admin(10, term_start=(utcnow() - timedelta(days=200)).date())
-    with time_machine.travel(utcnow() - timedelta(days=100)):
+    owner = make_admin(10, term_start=(NOW - timedelta(days=200)).date())
+    with time_machine.travel(NOW - timedelta(days=100)):
         for name in ("ada@example.com", "bob@example.com", FORMULA):
             owner.scim.create(name)
     bob = owner.scim.get("/Users", filter='userName eq "bob@example.com"').get_json()
-    with time_machine.travel(utcnow() - timedelta(days=10)):
+    with time_machine.travel(NOW - timedelta(days=10)):
         response = owner.scim.patch(f"/Users/{bob['Resources'][0]['id']}", {
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
             "Operations": [{"op": "replace", "value": {"displayName": "Bob"}}]})

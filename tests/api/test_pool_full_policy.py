@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from app.db import Database
 from seats import seat_types, seating
-from seats.clock import utcnow
 from seats.models import AuditEvent, Contract, Invoice, OutboxEvent
 from seats.money import round_half_up
 from seats.proration import prorate
@@ -126,7 +125,7 @@ def test_auto_top_up_buys_one_prorated_seat_invoices_it_and_claims_it(
     [invoice] = auto_invoices(database, admin.org_id)
     with database.transaction(write=False) as session:
         contract = session.get_one(Contract, admin.org_id)
-        share = prorate(contract.proration, contract.term_start, utcnow().date())
+        share = prorate(contract.proration, contract.term_start, invoice.issued_at.date())
     document = admin.get(f"/invoices/{invoice.number}").get_json()
     [line] = document["lines"]
     assert line["quantity"] == 1 and line["unit_price_minor"] == 30_000
@@ -211,7 +210,7 @@ def test_a_type_that_is_full_buys_a_seat_of_that_type_at_its_price(
 
 def test_the_cap_counts_per_term(make_admin: Callable[..., Admin], database: Database) -> None:
     """Seats bought in the previous term do not count against this one's cap."""
-    term_start = utcnow().date() - timedelta(days=5)
+    term_start = NOW.date() - timedelta(days=5)
     admin = make_admin(1, term_start=term_start)
     admin.scim.create("holder")
     auto_top_up(admin, 1)

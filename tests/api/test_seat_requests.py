@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,19 +15,21 @@ from sqlalchemy import select
 
 from app.db import Database
 from app.settings import Settings, SettingsError
-from seats.clock import utcnow
 from seats.models import OutboxEvent, SeatRequest
 from tests.api import test_sso
 from tests.api.test_sso import SsoOrg
+from tests.conftest import NOW
 from tests.support import Admin, admin_token, assert_problem, assert_seat_invariant, snapshot
 
 pytestmark = pytest.mark.date_sensitive  # requests expire; claims need a running term
 make_sso = test_sso.make_sso  # the fixture: an org whose SSO trusts a test IdP
 
 
-def admin_of(sso: SsoOrg, role: str = "primary_owner", sub: str = "owner@example.com") -> Admin:
+def admin_of(sso: SsoOrg, role: str = "primary_owner", sub: str = "owner@example.com",
+             now: datetime = NOW) -> Admin:
     app: Flask = sso.client.application
-    return Admin(client=sso.client, token=admin_token(app, sso.slug, role, sub), scim=sso.scim)
+    return Admin(client=sso.client, token=admin_token(app, sso.slug, role, sub, now),
+                 scim=sso.scim)
 
 
 def full_org(make_sso: Callable[..., SsoOrg], policy: str = "request", seats: int = 1) -> SsoOrg:
@@ -154,9 +156,10 @@ def test_edge_416_an_expired_request_leaves_the_queue_and_cannot_be_approved(
 ) -> None:
     sso = full_org(make_sso)
     request_id = ask(sso).get_json()["request_id"]
-    owner = admin_of(sso)
-    with time_machine.travel(utcnow() + timedelta(hours=168, seconds=1)):
-        owner = admin_of(sso)
+    with database.transaction(write=False) as session:
+        lapsed = session.get_one(SeatRequest, request_id).expires_at + timedelta(seconds=1)
+    with time_machine.travel(lapsed):
+        owner = admin_of(sso, now=lapsed)
         assert owner.get("/seat-requests").get_json()["pending"] == 0
         body = assert_problem(owner.post(f"/seat-requests/{request_id}/approve", {}), 409,
                               "SEAT_REQUEST_CLOSED")

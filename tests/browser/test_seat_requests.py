@@ -9,9 +9,9 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import expect
 
-from seats.clock import utcnow
 from seats.pool_full import REQUEST, PoolFullPolicy, save_policy
 from tests.browser.conftest import PHONE, Console
+from tests.conftest import NOW
 from tests.support import open_seat_requests, snapshot
 
 MakeConsole = Callable[..., Console]
@@ -24,7 +24,7 @@ def test_edge_423_the_owner_buys_for_the_pending_requests_then_approves_them(
     console = make_console(1, viewport=PHONE)
     console.add_user("seated@example.com")
     with console.database.transaction() as session:
-        save_policy(session, console.org_id, PoolFullPolicy(REQUEST), actor="cli", now=utcnow())
+        save_policy(session, console.org_id, PoolFullPolicy(REQUEST), actor="cli", now=NOW)
     open_seat_requests(console.database, console.org_id, 2)
     page = console.page
     console.sign_in_with_link("primary_owner")

@@ -15,21 +15,25 @@ from sqlalchemy import select
 from app.db import Database
 from app.settings import Settings
 from app.signed_tokens import issue_admin_token
-from seats.clock import utcnow
 from seats.models import OutboxEvent, SeatRequest
 from seats.pool_full import REQUEST, PoolFullPolicy, save_policy
 from seats.sso_providers import configure_provider
 from tests.api.test_sso import Idp
 from tests.concurrency.conftest import race
 from tests.conftest import NOW, OrgRef
-from tests.support import assert_seat_invariant, open_seat_requests, snapshot
+from tests.support import (
+    CREDENTIAL_TTL_SECONDS,
+    assert_seat_invariant,
+    open_seat_requests,
+    snapshot,
+)
 
 pytestmark = pytest.mark.date_sensitive  # requests expire; claims need a running term
 
 
 def _admin_token(org: OrgRef, sub: str) -> str:
     return issue_admin_token(Settings.from_env(), slug=org.slug, role="admin", sub=sub,
-                             ttl_seconds=600, now=utcnow())
+                             ttl_seconds=CREDENTIAL_TTL_SECONDS, now=NOW)
 
 
 def _org_asking(database: Database, make_org: Callable[..., OrgRef], seats: int) -> OrgRef:

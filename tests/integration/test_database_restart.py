@@ -9,7 +9,6 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -25,10 +24,10 @@ from app.settings import Settings
 from app.signed_tokens import issue_admin_token
 from scim.tables import UserRow
 from seats import credentials, orgs
-from seats.clock import utcnow
 from tests.conftest import DEFAULT_TERM_START, NOW
 from tests.live_server import live_server
 from tests.private_postgres import Cluster, private_postgres
+from tests.support import CREDENTIAL_TTL, CREDENTIAL_TTL_SECONDS
 
 SCIM_JSON = "application/scim+json"
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -104,14 +103,14 @@ def _assert_unavailable_everywhere(base: str, slug: str, token: str) -> None:
     assert scim.status_code == 503 and scim.headers["Content-Type"].startswith(SCIM_JSON)
     assert scim.json()["schemas"] == [ERROR_URN] and scim.json()["status"] == "503"
     admin = issue_admin_token(settings, slug=slug, role="viewer", sub="v@example.com",
-                              ttl_seconds=600, now=utcnow())
+                              ttl_seconds=CREDENTIAL_TTL_SECONDS, now=NOW)
     problem = requests.get(f"{base}/admin/v1/seats", timeout=30,
                            headers={"Authorization": f"Bearer {admin}"})
     assert problem.status_code == 503
     assert problem.headers["Content-Type"] == "application/problem+json"
     assert problem.json()["code"] == "SERVICE_UNAVAILABLE"
     link = issue_link(settings, slug=slug, role="viewer", sub="v@example.com",
-                      ttl=timedelta(minutes=5), now=utcnow())
+                      ttl=CREDENTIAL_TTL, now=NOW)
     page = requests.get(link, timeout=30)
     assert page.status_code == 503 and page.headers["Content-Type"].startswith("text/html")
     for response in (scim, problem, page):
