@@ -142,6 +142,14 @@ def test_edge_25_replay_returns_the_same_response_and_buys_once(owner: Admin, da
     assert before.total == 7 and before.invoices == 1
 
 
+def test_edge_26_same_key_different_body_is_422(owner: Admin, database: Database) -> None:
+    first, other = quote(owner, 1), quote(owner, 2)
+    assert buy(owner, first["id"], "k-26").status_code == 201
+    before = books(database, owner.org_id)
+    assert_problem(buy(owner, other["id"], "k-26"), 422, "IDEMPOTENCY_KEY_REUSED")
+    assert books(database, owner.org_id) == before
+
+
 def test_edge_26_same_key_while_the_first_is_in_flight_is_409(owner: Admin, database: Database) -> None:
     # The whole test at the run's NOW, frozen: the claim is held at the very instant the API
     # reads its clock (a claim older than ABANDONED_AFTER may be taken over).
