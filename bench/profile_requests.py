@@ -30,6 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))  # `tests.live_server` is not an installed package
+
 from population import PATCH_URN, SCIM_JSON, Tenant, create_tenant, now_utc, preload, user_document
 
 if TYPE_CHECKING:
