@@ -58,6 +58,7 @@ class Config:
     sort: str
     seed: int
     calls: bool
+    sql: str | None
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     parser.add_argument("--calls", action="store_true",
                         help="also count Python calls (cProfile) and SQL statements per request: "
                         "figures the machine's load does not move")
+    parser.add_argument("--sql", choices=sorted(SCENARIOS), default=None,
+                        help="also print the SQL statements of one request of this scenario")
     args = parser.parse_args(argv)
     if args.users < TEAM_SIZE or not 0 <= args.grouped <= 1:
         parser.error(f"need --users >= {TEAM_SIZE} and 0 <= --grouped <= 1")
@@ -105,7 +108,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     if "get-nested" in scenarios and args.users * args.grouped < TEAM_SIZE:
         parser.error(f"get-nested needs --users x --grouped of at least {TEAM_SIZE} (one team)")
     return Config(args.users, args.grouped, args.rounds, args.requests, scenarios, args.profile,
-                  args.sort, args.seed, args.calls)
+                  args.sort, args.seed, args.calls, args.sql)
 
 
 # --------------------------------------------------------------------------- the directory
@@ -287,6 +290,22 @@ def count_calls(client: FlaskClient, request: Request, count: int) -> tuple[floa
     return calls / count, statements / count
 
 
+def print_statements(client: FlaskClient, request: Request) -> None:
+    """What one request asks of the database, in order: the count per request says how
+    many, this says which, so a change that removes one can be seen removing it."""
+    from sqlalchemy import event
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        print("  " + " ".join(statement.split())[:160])
+
+    engine = client.application.extensions["db"].engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        request(client)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+
 def run(config: Config) -> None:
     from app.db import Database
     from app.factory import create_app
@@ -320,6 +339,10 @@ def run(config: Config) -> None:
             title, make, divisor = SCENARIOS[config.profile]
             print(f"\n# cProfile of {config.requests // divisor} x {title}, by {config.sort}")
             profile(client, make(directory, rng), config.requests // divisor, config.sort)
+        if config.sql is not None:
+            title, make, _ = SCENARIOS[config.sql]
+            print(f"\n# SQL of one {title}")
+            print_statements(client, make(directory, rng))
         app.extensions["db"].dispose()
 
 
