@@ -9,9 +9,9 @@ TEST_STAMP := $(VENV)/.installed-test
 # signing key made once per checkout), so the README's commands work from any shell without
 # exporting anything. Production runs `scim-seats serve` with SCIM_SECRET_KEY set instead.
 # The scratch servers of `conformance` and `bench` run in development mode (a well-known key).
-conformance bench: export SCIM_DEV ?= 1
+conformance bench bench-peers: export SCIM_DEV ?= 1
 
-.PHONY: run test install install-test bench clean lint-imports browser redis conformance
+.PHONY: run test install install-test bench bench-peers clean lint-imports browser redis conformance
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ conformance: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/scim_bench.py $(BENCH_ARGS)
+
+# scim-seats beside django-scim2 and scim2-server (installed at their pins under bench/.peers/).
+bench-peers: $(TEST_STAMP)
+	$(BIN)/python bench/peers.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
