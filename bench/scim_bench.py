@@ -103,10 +103,11 @@ def serving(command: Callable[[int], list[str]], env: dict[str, str], log_path: 
 
 
 def scimload(base_url: str, pid: int, out: Path, scenarios: str, config: Config,
-             state_dir: Path, token: str = "", ceiling_rps: float | None = None) -> list[dict[str, Any]]:
+             state_dir: Path, token: str = "", ceiling_rps: float | None = None,
+             clients: int = CLIENTS) -> list[dict[str, Any]]:
     """Runs the shared load generator; returns its per-scenario results."""
     command = [sys.executable, str(SHARED / "scimload.py"), "--base-url", base_url,
-               "--scenarios", scenarios, "--concurrency", str(CLIENTS),
+               "--scenarios", scenarios, "--concurrency", str(clients),
                "--duration", str(config.duration_s), "--warmup", str(config.warmup_s),
                "--population", str(config.population), "--state-dir", str(state_dir),
                "--server-pid", str(pid), "--out", str(out)]
