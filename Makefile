@@ -9,9 +9,9 @@ TEST_STAMP := $(VENV)/.installed-test
 # signing key made once per checkout), so the README's commands work from any shell without
 # exporting anything. Production runs `scim-seats serve` with SCIM_SECRET_KEY set instead.
 # The scratch servers of `conformance` and `bench` run in development mode (a well-known key).
-conformance bench bench-peers: export SCIM_DEV ?= 1
+conformance bench bench-peers bench-scaling: export SCIM_DEV ?= 1
 
-.PHONY: run test install install-test bench bench-peers clean lint-imports browser redis conformance
+.PHONY: run test install install-test bench bench-peers bench-scaling clean lint-imports browser redis conformance
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ bench: $(TEST_STAMP)
 # scim-seats beside django-scim2 and scim2-server (installed at their pins under bench/.peers/).
 bench-peers: $(TEST_STAMP)
 	$(BIN)/python bench/peers.py
+
+# One and two `serve` instances, one and two workers, on one PostgreSQL database.
+bench-scaling: $(TEST_STAMP)
+	$(BIN)/python bench/scaling.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
