@@ -12,7 +12,10 @@ AUTH_USER_MODEL = "benchusers.User"
 MIDDLEWARE = ["benchpeer.auth.BearerTokenMiddleware"]
 ROOT_URLCONF = "benchpeer.urls"
 WSGI_APPLICATION = "benchpeer.wsgi.application"
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["PEER_DB"]}}
+# Connections kept between requests, as a deployment would set it (Django's default opens one
+# per request).
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["PEER_DB"],
+                         "CONN_MAX_AGE": None}}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 SCIM_SERVICE_PROVIDER = {
     "NETLOC": "127.0.0.1",
