@@ -229,7 +229,7 @@ def renewal_upcoming(session: Session, org_id: str, now: datetime) -> bool:
     """Emits the 30-, 14- or 5-day notice of the current term's end, once per term and
     notice however often it runs. Returns whether it emitted one."""
     pool = lock_pool(session, org_id)
-    contract = session.get_one(Contract, org_id)
+    contract = pool.contract
     end = term_end(contract.term_start)
     days_before = _notice_due(end, now.date())
     if days_before is None or _notice_sent(session, org_id, end.isoformat(), days_before):
