@@ -33,10 +33,26 @@ class SeatCounts:
         return cls(pool.total, pool.assigned)
 
 
+_KNOWN_NAMES = "audit.actor_names"
+"""Key in `Session.info` (a fresh dict per session, and each transaction has its own)."""
+
+
+def name_actor(session: Session, actor: str, name: str | None) -> None:
+    """Tells this transaction's audit entries the name of `actor`, already known to whoever
+    authenticated it (a SCIM request reads its credential's row, name included): every
+    audited write of the transaction then spares the lookup. Credential names never change,
+    so the name read at authentication is the one a lookup would find."""
+    session.info.setdefault(_KNOWN_NAMES, {})[actor] = name
+
+
 def actor_name(session: Session, actor: str) -> str | None:
-    """The name of a credential actor, read in the writing transaction (a primary-key
-    lookup); an admin (`admin:<sub>`) is named by the sub of its token, the admin's e-mail;
-    None for actors whose id already reads as a name (`renewal`, `sso:<issuer>`)."""
+    """The name of a credential actor: the one `name_actor` gave, else read in the writing
+    transaction (a primary-key lookup); an admin (`admin:<sub>`) is named by the sub of its
+    token, the admin's e-mail; None for actors whose id already reads as a name (`renewal`,
+    `sso:<issuer>`)."""
+    known: dict[str, str | None] = session.info.get(_KNOWN_NAMES, {})
+    if actor in known:
+        return known[actor]
     kind, _, ref = actor.partition(":")
     if kind == "admin":
         return ref
