@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from seats.models import AuditEvent, OAuthClientRow, ScimToken, SeatPool
@@ -62,6 +62,26 @@ def actor_name(session: Session, actor: str) -> str | None:
     return session.scalar(select(model.name).where(model.id == ref))
 
 
+_INSERT = insert(AuditEvent)
+"""A Core insert: nothing reads an entry back in the transaction that writes it, so the
+unit of work (an ORM object, its state, its flush) would be spent for nothing on every
+seat decision."""
+_WRITTEN = "audit.written"
+
+
+@dataclass(frozen=True)
+class Written:
+    action: str
+    detail: str | None
+
+
+def take_written(session: Session) -> list[Written]:
+    """The entries this session's transaction wrote, forgotten once taken: the session does
+    not track Core inserts, so observers (app.metrics counts committed refusals) ask here."""
+    written: list[Written] = session.info.pop(_WRITTEN, [])
+    return written
+
+
 def record(
     session: Session,
     pool: SeatPool,
@@ -74,23 +94,23 @@ def record(
     detail: str | None = None,
     subject_name: str | None = None,
 ) -> None:
-    """`before` is the pool as it was; the pool as it is now gives the after counts."""
-    session.add(
-        AuditEvent(
-            org_id=pool.org_id,
-            at=now,
-            actor=actor,
-            actor_name=actor_name(session, actor),
-            action=action,
-            subject=subject,
-            subject_name=subject_name,
-            total_before=before.total,
-            total_after=pool.total,
-            assigned_before=before.assigned,
-            assigned_after=pool.assigned,
-            detail=detail,
-        )
-    )
+    """`before` is the pool as it was; the pool as it is now gives the after counts. Written
+    at once, under the pool lock the caller holds, so ids still follow the decisions."""
+    session.connection().execute(_INSERT, {
+        "org_id": pool.org_id,
+        "at": now,
+        "actor": actor,
+        "actor_name": actor_name(session, actor),
+        "action": action,
+        "subject": subject,
+        "subject_name": subject_name,
+        "total_before": before.total,
+        "total_after": pool.total,
+        "assigned_before": before.assigned,
+        "assigned_after": pool.assigned,
+        "detail": detail,
+    })
+    session.info.setdefault(_WRITTEN, []).append(Written(action, detail))
 
 
 def record_change(
