@@ -42,8 +42,9 @@ from sqlalchemy.orm import Session
 from app.context import app_db, app_settings
 from app.db import Database
 from app.settings import Settings
+from seats import audit
 from seats.events import REFUSED_ACTION
-from seats.models import AuditEvent, Org, OutboxEvent, SeatType
+from seats.models import Org, OutboxEvent, SeatType
 
 SCIM_PREFIX = "/scim/v2"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -109,22 +110,25 @@ def _refusal_reason(detail: str | None) -> str:
 
 
 def _collect_written(session: Session, _context: Any) -> None:
-    """after_flush: remember refusals and events written; counted only if committed."""
+    """after_flush: remember events written; counted only if committed."""
     pending = session.info.setdefault(_PENDING_KEY, [])
     for obj in session.new:
         if isinstance(obj, OutboxEvent):
             pending.append((EVENTS, obj.event_type))
-        elif isinstance(obj, AuditEvent) and obj.action == REFUSED_ACTION:
-            pending.append((REFUSALS, _refusal_reason(obj.detail)))
 
 
 def _count_committed(session: Session) -> None:
+    """Refusals are audit entries, which are written as Core inserts (seats.audit)."""
     for counter, label in session.info.pop(_PENDING_KEY, []):
         counter.labels(label).inc()
+    for entry in audit.take_written(session):
+        if entry.action == REFUSED_ACTION:
+            REFUSALS.labels(_refusal_reason(entry.detail)).inc()
 
 
 def _forget_rolled_back(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)
+    audit.take_written(session)
 
 
 _SESSION_HOOKS = (

@@ -21,7 +21,7 @@ from app.context import current_db, current_settings
 from app.settings import Settings
 from scim.text import UnstorableText, check_text
 from seats.clock import utcnow
-from seats.credentials import authenticate_client, live_client_org
+from seats.credentials import authenticate_client, live_client
 
 bp = Blueprint("oauth", __name__, url_prefix="/oauth")
 
@@ -61,6 +61,7 @@ class Credentials:
 class AccessTokenHolder:
     client_id: str
     org_id: str
+    name: str
 
 
 def _json(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
@@ -183,9 +184,10 @@ def access_token_holder(session: Session, token: str) -> AccessTokenHolder | Non
     except jwt.InvalidTokenError:
         return None
     client_id, org_id = str(claims["sub"]), str(claims["org"])
-    if live_client_org(session, client_id) != org_id:
+    client = live_client(session, client_id)
+    if client is None or client.org_id != org_id:
         return None
-    return AccessTokenHolder(client_id=client_id, org_id=org_id)
+    return AccessTokenHolder(client_id=client_id, org_id=org_id, name=client.name)
 
 
 # --- the endpoint ---------------------------------------------------------------------------

@@ -199,7 +199,7 @@ def promote(session: Session, seats: Seats, *, actor: str, now: datetime) -> Non
     """Moves waiting users, oldest first, while their type has a free seat. A move frees a
     seat of another type, which may let someone else move: the loop ends when no waiting
     user's type has a free seat. Nobody moves on a contract that has ended."""
-    if not seats.types.several or not seating.term_running(session, seats.pool.org_id, now):
+    if not seats.types.several or not seating.term_running(seats.pool.contract, now):
         return  # with one type nobody can wait
     while True:
         open_keys = [t.key for t in seats.types.rows if t.free > 0]

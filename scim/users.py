@@ -85,18 +85,20 @@ def _ensure_unique_user_name(
         raise uniqueness(f"userName {user_name!r} is already taken in this organisation")
 
 
+_MULTI_VALUED = tuple(a.name for a in USER.attributes if a.multi_valued)
+"""The attributes kept as value rows; every write compares them, so listed once."""
+
+
 def _value_rows(org_id: str, document: dict[str, Any]) -> list[UserValueRow]:
     rows = []
-    for attribute in USER.attributes:
-        if not attribute.multi_valued:
-            continue
-        for element in document.get(attribute.name, []):
+    for name in _MULTI_VALUED:
+        for element in document.get(name, []):
             value = element.get("value")
             text = None if value is None else str(value)
             rows.append(
                 UserValueRow(
                     org_id=org_id,
-                    attribute=attribute.name,
+                    attribute=name,
                     value=text,
                     value_norm=None if text is None else text.lower(),
                     type=element.get("type"),
@@ -109,7 +111,7 @@ def _value_rows(org_id: str, document: dict[str, Any]) -> list[UserValueRow]:
 
 
 def _multi_valued_part(document: dict[str, Any]) -> dict[str, Any]:
-    return {a.name: document.get(a.name) for a in USER.attributes if a.multi_valued}
+    return {name: document.get(name) for name in _MULTI_VALUED}
 
 
 def store_user(row: UserRow, data: UserInput, now: datetime) -> None:

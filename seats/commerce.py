@@ -64,8 +64,9 @@ def parse_lines(raw: list[tuple[object, str | None]], maximum: int) -> list[Seat
 
 
 def _active_contract(session: Session, org_id: str, now: datetime) -> Contract:
-    seating.ensure_active_term(session, org_id, None, now)
-    return session.get_one(Contract, org_id)
+    contract = session.get_one(Contract, org_id)
+    seating.ensure_active_term(contract, None, now)
+    return contract
 
 
 def _valid_until(contract: Contract, now: datetime) -> datetime:

@@ -61,15 +61,19 @@ def issue_token(session: Session, org_id: str, name: str, now: datetime,
 
 @dataclass(frozen=True)
 class LiveToken:
-    """What authenticating a request needs of a token: read as three columns rather than
-    as an entity, since every SCIM request reads it."""
+    """What authenticating a request needs of a token: read as four columns rather than
+    as an entity, since every SCIM request reads it. The name is for the audit entries of
+    the request's writes (seats.audit.name_actor)."""
 
     id: str
     org_id: str
     last_used_at: datetime | None
+    name: str
 
 
-_LIVE_TOKEN = select(ScimToken.id, ScimToken.org_id, ScimToken.last_used_at).where(
+_LIVE_TOKEN = select(
+    ScimToken.id, ScimToken.org_id, ScimToken.last_used_at, ScimToken.name
+).where(
     ScimToken.secret_sha256 == bindparam("digest"), ScimToken.revoked_at.is_(None)
 )
 """Built once: constructing the statement cost more than the indexed lookup it runs."""
@@ -80,7 +84,7 @@ def token_by_secret(session: Session, secret: str) -> LiveToken | None:
     as Core: three columns need none of the ORM's result handling, and every SCIM request
     runs it first, before the session holds anything a flush would have to write."""
     row = session.connection().execute(_LIVE_TOKEN, {"digest": secret_digest(secret)}).first()
-    return None if row is None else LiveToken(row.id, row.org_id, row.last_used_at)
+    return None if row is None else LiveToken(row.id, row.org_id, row.last_used_at, row.name)
 
 
 def list_tokens(session: Session, org_id: str) -> list[ScimToken]:
@@ -160,15 +164,25 @@ def authenticate_client(
     return client
 
 
-def live_client_org(session: Session, client_id: str) -> str | None:
-    """The org of the client unless it is revoked. Asked on every request made with one of
-    its access tokens (a primary-key lookup), so that revoking a client cuts off the tokens
-    it already holds at once, not when they expire."""
-    return session.scalar(
-        select(OAuthClientRow.org_id).where(
+@dataclass(frozen=True)
+class LiveClient:
+    """What a request made with an access token needs of its client: its org, and its name
+    for the audit entries of the request's writes (seats.audit.name_actor)."""
+
+    org_id: str
+    name: str
+
+
+def live_client(session: Session, client_id: str) -> LiveClient | None:
+    """The client unless it is revoked. Asked on every request made with one of its access
+    tokens (a primary-key lookup), so that revoking a client cuts off the tokens it already
+    holds at once, not when they expire."""
+    row = session.execute(
+        select(OAuthClientRow.org_id, OAuthClientRow.name).where(
             OAuthClientRow.id == client_id, OAuthClientRow.revoked_at.is_(None)
         )
-    )
+    ).first()
+    return None if row is None else LiveClient(row.org_id, row.name)
 
 
 def revoke_client(session: Session, client_id: str, now: datetime,

@@ -48,6 +48,8 @@ INVOICE_ISSUED = "invoice.issued"
 SEATS_FORECAST = "seats.forecast"
 
 DEFAULT_THRESHOLD_PERCENT = 90
+THRESHOLD_RANGE = (1, 100)
+"""What the alert settings' CHECK constraint allows (seats.models.AlertSettings)."""
 DEFAULT_FORECAST_ALERT_DAYS = 30
 REFUSAL_DIGEST_EVERY = timedelta(hours=24)
 RENEWAL_NOTICE_DAYS = (30, 14, 5)
@@ -80,6 +82,18 @@ def threshold_reached(assigned: int, total: int, percent: int) -> bool:
     return total > 0 and assigned * 100 >= total * percent
 
 
+def crosses_some_threshold(assigned: int, total: int) -> bool:
+    """Whether the claim that brought `assigned` to this level is the one reaching some
+    threshold the settings allow: the smallest percent not yet reached one seat earlier,
+    checked against this level. On a pool of more than 100 seats most claims cross none,
+    and after_claim then needs no settings read."""
+    if total <= 0:
+        return False
+    lowest, highest = THRESHOLD_RANGE
+    percent = max(lowest, (assigned - 1) * 100 // total + 1)
+    return percent <= highest and threshold_reached(assigned, total, percent)
+
+
 def threshold_percent(session: Session, org_id: str) -> int:
     settings = session.get(AlertSettings, org_id)
     return settings.threshold_percent if settings else DEFAULT_THRESHOLD_PERCENT
@@ -104,6 +118,8 @@ def after_claim(session: Session, pool: SeatPool, now: datetime,
     premium can run out while standard has plenty, and the payload names the type."""
     total, assigned = (pool.total, pool.assigned) if seat_type is None else (
         seat_type.total, seat_type.assigned)
+    if not crosses_some_threshold(assigned, total) and assigned != total:
+        return
     percent = threshold_percent(session, pool.org_id)
     low = threshold_reached(assigned, total, percent) and not threshold_reached(
         assigned - 1, total, percent)
@@ -229,7 +245,7 @@ def renewal_upcoming(session: Session, org_id: str, now: datetime) -> bool:
     """Emits the 30-, 14- or 5-day notice of the current term's end, once per term and
     notice however often it runs. Returns whether it emitted one."""
     pool = lock_pool(session, org_id)
-    contract = session.get_one(Contract, org_id)
+    contract = pool.contract
     end = term_end(contract.term_start)
     days_before = _notice_due(end, now.date())
     if days_before is None or _notice_sent(session, org_id, end.isoformat(), days_before):

@@ -85,6 +85,11 @@ class SeatPool(Base):
     assigned: Mapped[int] = mapped_column(Integer, default=0)
 
     org: Mapped[Org] = relationship(back_populates="pool")
+    contract: Mapped[Contract] = relationship(
+        primaryjoin="SeatPool.org_id == foreign(Contract.org_id)", viewonly=True
+    )
+    """Loaded with the pool by `seats.pool_lock.lock_pool`, so a seat decision reads its
+    terms once per transaction, fresh under the lock, whatever asks for them."""
 
     @property
     def free(self) -> int:

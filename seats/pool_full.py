@@ -99,7 +99,7 @@ def buy_missing_seat(session: Session, pool: LockedPool, seat_type: SeatType, *,
     already = auto_seats_this_term(session, pool.org_id)
     if already >= policy.max_auto_seats:
         return
-    contract = session.get_one(Contract, pool.org_id)
+    contract = pool.contract
     invoice = _invoice_one_seat(session, contract, seat_type, now)
     before = SeatCounts.of(pool)
     seat_type.total += 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import NewType
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from seats.models import SeatPool
 
@@ -19,11 +19,18 @@ seats asks for a LockedPool and a caller that forgot the lock does not type-chec
 
 _LOCK = (
     select(SeatPool)
+    .join(SeatPool.contract)
+    .options(contains_eager(SeatPool.contract))
     .where(SeatPool.org_id == bindparam("org_id"))
     .with_for_update()
     .execution_options(populate_existing=True)
 )
-"""Built once: every seat decision runs it, and building it cost more than the lookup."""
+"""Built once: every seat decision runs it, and building it cost more than the lookup.
+The contract comes in the same statement (renewal and the term check need it). FOR UPDATE
+without OF locks its row too: on PostgreSQL a statement that waited for the lock re-reads
+only the rows it locks (READ COMMITTED's re-check), so a contract left unlocked could be
+the one from before a renewal that the previous holder committed. Its only writer, the
+renewal, holds the pool lock anyway, so this adds no wait."""
 
 
 def lock_pool(session: Session, org_id: str) -> LockedPool:

@@ -33,7 +33,7 @@ def due_org_ids(session: Session, now: datetime) -> list[str]:
 def roll_over_if_due(session: Session, pool: LockedPool, now: datetime) -> int:
     """Renews every term that has ended (an org idle for years renews once per term, each
     at the same count). Returns how many terms were renewed."""
-    contract = session.get_one(Contract, pool.org_id)
+    contract = pool.contract
     renewed = 0
     while contract.auto_renew and now.date() >= term_end(contract.term_start):
         _renew_once(session, pool, contract, now)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from seats import audit
@@ -75,11 +75,17 @@ def _query(org_id: str) -> Select[SeatType]:
     )
 
 
+_LOCKED_TYPES = select(SeatType).where(SeatType.org_id == bindparam("org_id")).execution_options(
+    populate_existing=True
+)
+"""Built once, like the pool lock it follows: every seat decision reads the types."""
+
+
 def locked_types(session: Session, pool: LockedPool) -> SeatTypes:
     """Read after the pool lock, fresh from the database: every writer of these rows holds
-    that lock, so what is read here stays true until the transaction ends."""
-    stmt = _query(pool.org_id).execution_options(populate_existing=True)
-    return SeatTypes(session.scalars(stmt))
+    that lock, so what is read here stays true until the transaction ends. SeatTypes puts
+    them in rank order itself."""
+    return SeatTypes(session.scalars(_LOCKED_TYPES, {"org_id": pool.org_id}))
 
 
 def list_types(session: Session, org_id: str) -> list[SeatType]:

@@ -38,19 +38,19 @@ def renew_if_due(session: Session, org_id: str, now: datetime) -> int:
     return renewal.roll_over_if_due(session, lock_pool(session, org_id), now)
 
 
-def term_running(session: Session, org_id: str, now: datetime) -> bool:
+def term_running(contract: Contract, now: datetime) -> bool:
     """Not before the term starts, not after a term that does not renew has ended (an
     auto-renewing one has been rolled over by lock_and_renew already)."""
-    contract = session.get_one(Contract, org_id)
     end = term_end(contract.term_start)
     return contract.term_start <= now.date() and (contract.auto_renew or now.date() < end)
 
 
-def ensure_active_term(session: Session, org_id: str, subject: str | None, now: datetime,
+def ensure_active_term(contract: Contract, subject: str | None, now: datetime,
                        subject_name: str | None = None) -> None:
-    """Activations need a running term."""
-    if not term_running(session, org_id, now):
-        end = term_end(session.get_one(Contract, org_id).term_start)
+    """Activations need a running term. Under the pool lock, `pool.contract` is the one
+    `lock_pool` read with it."""
+    if not term_running(contract, now):
+        end = term_end(contract.term_start)
         raise NoActiveSubscription(term_end=end, subject=subject, subject_name=subject_name)
 
 
@@ -69,7 +69,7 @@ def claim_seat(
     there be one; `waiting` counts a type's waiting users for the seat events. A full type
     first asks the org's pool-full policy, which may buy the seat here, in this transaction
     (seats.pool_full); otherwise the claim is refused."""
-    ensure_active_term(session, pool.org_id, subject, now, subject_name)
+    ensure_active_term(pool.contract, subject, now, subject_name)
     if seat_type.free <= 0:
         pool_full.buy_missing_seat(session, pool, seat_type, named=types.several, now=now)
     before = SeatCounts.of(pool)
@@ -99,7 +99,7 @@ def move_seat(
 ) -> None:
     """A seated user changes type: a seat of `target` is claimed (refused when full) and the
     one of `source` freed, in one step; the pool's counts do not change."""
-    ensure_active_term(session, pool.org_id, subject, now, subject_name)
+    ensure_active_term(pool.contract, subject, now, subject_name)
     before = SeatCounts.of(pool)
     seat_types.take(pool, target, subject, named=True, subject_name=subject_name)
     seat_types.give_back(pool, source)
@@ -115,7 +115,7 @@ def reassign_seat(session: Session, pool: LockedPool, *, actor: str, source: str
     """Audits a seat moving between two users; `assigned` is unchanged, so it never needs a
     free seat, but it is an activation: it needs a running term. The caller flips both users
     in the same transaction. The detail names the source as people know it."""
-    ensure_active_term(session, pool.org_id, target, now, target_name)
+    ensure_active_term(pool.contract, target, now, target_name)
     audit.record(session, pool, action="seat.reassigned", actor=actor, subject=target,
                  before=SeatCounts.of(pool), now=now, subject_name=target_name,
                  detail=f"from {source_name or source}")

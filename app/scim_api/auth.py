@@ -43,18 +43,22 @@ def authenticate_scim_client(reads: Collection[str]) -> None:
 
 
 def _identify(session: Session, token: str) -> None:
+    """Sets g.org_id, g.actor and g.actor_name (the credential's name, for the audit entries
+    of the request's writes: app.scim_api.request.request_transaction)."""
     if oauth.looks_like_jwt(token):
         holder = oauth.access_token_holder(session, token)
         if holder is None:
             raise ScimError(401, "the bearer token is not valid")
         g.org_id = holder.org_id
         g.actor = f"oauth-client:{holder.client_id}"
+        g.actor_name = holder.name
         return
     stored = credentials.token_by_secret(session, token)
     if stored is None:
         raise ScimError(401, "the bearer token is not valid")
     g.org_id = stored.org_id
     g.actor = f"scim-token:{stored.id}"
+    g.actor_name = stored.name
     setattr(g, _TOUCH, stored)
 
 

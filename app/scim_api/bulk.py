@@ -15,7 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from app.context import current_db, current_settings
 from app.scim_api.discovery import bulk_limits
 from app.scim_api.refusals import record_seat_refusal
-from app.scim_api.request import request_body, write_context
+from app.scim_api.request import name_actor, request_body, write_context
 from app.scim_api.responses import scim_json
 from scim import bulk
 from scim.errors import ScimError
@@ -43,7 +43,7 @@ def _own_transaction(work: Callable[[Session], bulk.Written]) -> bulk.Written:
     operations before it have committed, and the client must learn which did."""
     try:
         with current_db().transaction() as session:
-            return work(session)
+            return work(name_actor(session))
     except SeatsError as exc:
         raise record_seat_refusal(exc) from exc
     except ScimError:

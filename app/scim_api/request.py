@@ -16,6 +16,7 @@ from app.context import current_db, current_settings
 from scim import users
 from scim.errors import ScimError, invalid_syntax, invalid_value
 from scim.text import UnstorableText
+from seats import audit
 from seats.clock import utcnow
 
 JSON_MEDIA_TYPES = ("application/json", "application/scim+json")
@@ -88,11 +89,18 @@ def request_transaction() -> Iterator[Session]:
     held = g.pop(_HELD, None)
     if held is None:
         with current_db().transaction() as session:
-            yield session
+            yield name_actor(session)
         return
     stack, session = held
     with stack:
-        yield session
+        yield name_actor(session)
+
+
+def name_actor(session: Session) -> Session:
+    """Gives the transaction the name authentication read with the credential, so that the
+    audit entries of its writes need not read it again (seats.audit.name_actor)."""
+    audit.name_actor(session, g.actor, g.actor_name)
+    return session
 
 
 def close_request_transaction(_exc: BaseException | None) -> None:

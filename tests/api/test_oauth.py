@@ -138,9 +138,9 @@ def test_writes_are_audited_as_the_oauth_client(
     scim = scim_with(app, access_token(app, client), client.org_id)
     scim.create("entra-user@example.com")
     with database.transaction(write=False) as session:
-        actors = session.scalars(select(AuditEvent.actor).where(
+        actors = session.execute(select(AuditEvent.actor, AuditEvent.actor_name).where(
             AuditEvent.org_id == client.org_id, AuditEvent.action == "seat.claimed"))
-        assert list(actors) == [f"oauth-client:{client.id}"]
+        assert [tuple(actor) for actor in actors] == [(f"oauth-client:{client.id}", "entra")]
 
 
 def test_ttl_comes_from_the_environment() -> None:

@@ -3,11 +3,13 @@ operation after the end, and `renew-due` for idle orgs."""
 from __future__ import annotations
 
 import subprocess
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.db import Database
 from scim import users
@@ -122,6 +124,47 @@ def test_a_contract_without_auto_renew_is_never_renewed(
     with database.transaction() as session:
         assert seating.renew_if_due(session, org.id, AT_END) == 0
     assert _contract_and_pool(database, org)[0].term_start == START
+
+
+def _until_someone_waits_for_a_lock(database: Database) -> None:
+    """PostgreSQL says when a backend waits for a row lock; SQLite's writers queue on a file
+    lock nothing reports, so there a pause lets the waiter reach it."""
+    if database.engine.dialect.name != "postgresql":
+        time.sleep(0.5)
+        return
+    waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                   "AND datname = current_database()")
+    for _ in range(200):
+        with database.engine.connect() as connection:
+            if connection.scalar(waiting):
+                return
+        time.sleep(0.05)
+    raise AssertionError("the second transaction never waited for the seat lock")
+
+
+def test_a_transaction_that_waited_for_the_seat_lock_sees_the_renewal_committed_before(
+    make_org: Callable[..., OrgRef], database: Database
+) -> None:
+    """The pool lock reads the contract in the same statement: after waiting for a holder
+    that renewed, the waiter must see the new term (on PostgreSQL the contract row is
+    locked with the pool's so that READ COMMITTED re-reads it), or the term renews twice."""
+    org = make_org(seats=3, term_start=START, minimum_seats=1)
+    at = AT_END + timedelta(hours=1)
+    renewed_by_waiter: list[int] = []
+
+    def wait_and_renew() -> None:
+        with database.transaction() as session:
+            renewed_by_waiter.append(seating.renew_if_due(session, org.id, at))
+
+    waiter = threading.Thread(target=wait_and_renew)
+    with database.transaction() as session:
+        assert seating.renew_if_due(session, org.id, at) == 1
+        waiter.start()
+        _until_someone_waits_for_a_lock(database)
+    waiter.join(timeout=60)
+    assert renewed_by_waiter == [0]
+    assert len(_renewal_invoices(database, org)) == 1
+    assert _contract_and_pool(database, org)[0].term_start == END
 
 
 def _renew_due(database_url: str) -> subprocess.Popen[str]:
