@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -34,7 +34,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.types import NullType
 
 from scim import cursors
@@ -51,7 +51,7 @@ from scim.schemas import (
     ResourceType,
     message,
 )
-from scim.tables import GroupRow, UserRow
+from scim.tables import GROUP_SHOWN, USER_SHOWN, GroupRow, UserRow
 
 DEFAULT_SORT = "meta.created"
 T = TypeVar("T")
@@ -68,13 +68,14 @@ class Source:
     resource_type: ResourceType
     table: type[UserRow] | type[GroupRow]
     target: FilterTarget
+    shown: tuple[InstrumentedAttribute[Any], ...]  # the columns its resources render from
 
 
 Listed = Row[Any, Any, Any]
 """(type, id, sort key) of a resource in a list, as paged and as a cursor points at it."""
 
-USERS = Source(USER_TYPE, UserRow, USER_TARGET)
-GROUPS = Source(GROUP_TYPE, GroupRow, GROUP_TARGET)
+USERS = Source(USER_TYPE, UserRow, USER_TARGET, USER_SHOWN)
+GROUPS = Source(GROUP_TYPE, GroupRow, GROUP_TARGET, GROUP_SHOWN)
 EVERYTHING = (USERS, GROUPS)
 """What a search at the root covers (RFC 7644 §3.4.3)."""
 
@@ -167,7 +168,7 @@ class ListResult:
 
     total: int
     start_index: int | None
-    rows: list[Any]
+    rows: list[Any]  # Found, from list_resources
     next_cursor: str | None = None
     previous_cursor: str | None = None
 
@@ -201,7 +202,7 @@ def list_resources(
     if query.cursor is None:
         page = _index_page(session, listed, query)
         total = _total(session, org_id, plan, query.page, len(page))
-        return ListResult(total, query.page.start_index, _load(session, org_id, sources, page))
+        return ListResult(total, query.page.start_index, _load(session, org_id, page))
     total = _counted(session, org_id, plan)
     fingerprint = json.dumps(
         [org_id, [s.resource_type.name for s in sources], query.filter, query.sort_by,
@@ -209,7 +210,7 @@ def list_resources(
     )
     signer = _Signer(fingerprint, signing_key, plan.key_type)
     page, next_cursor, previous_cursor = _cursor_page(session, listed, query, signer)
-    return ListResult(total, None, _load(session, org_id, sources, page), next_cursor,
+    return ListResult(total, None, _load(session, org_id, page), next_cursor,
                       previous_cursor)
 
 
@@ -368,30 +369,36 @@ def _past(listed: Subquery, position: Position, descending: bool) -> ColumnEleme
     return or_(key < value, and_(key == value, row_id < position.row_id))
 
 
-_BY_IDS: dict[type[UserRow | GroupRow], Select[Any]] = {
-    table: select(table).where(
-        table.org_id == bindparam("org_id"), table.id.in_(bindparam("ids", expanding=True))
+_BY_IDS = {
+    source.resource_type.name: select(*source.shown).where(
+        source.table.org_id == bindparam("org_id"),
+        source.table.id.in_(bindparam("ids", expanding=True)),
     )
-    for table in (UserRow, GroupRow)
+    for source in EVERYTHING
 }
-"""The rows of a page, by table: built once, since every list and filter response loads one."""
+"""The shown columns of a page's rows, by resource type: built once, since every list and
+filter response loads one; Core rows, since a list renders them and writes none."""
 
 
-def _load(
-    session: Session, org_id: str, sources: Sequence[Source], page: Sequence[Listed]
-) -> list[Any]:
+class Found(NamedTuple):
+    """A resource of a page: its type's name and its shown columns."""
+
+    type: str
+    row: Row[Any]
+
+
+def _load(session: Session, org_id: str, page: Sequence[Listed]) -> list[Found]:
     """The page's rows in the page's order. A row deleted since the page was read is left
     out (READ COMMITTED lets a deletion in between)."""
-    tables = {source.resource_type.name: source.table for source in sources}
     wanted: dict[str, list[str]] = defaultdict(list)
     for entry in page:
         wanted[entry.type].append(entry.id)
-    found: dict[tuple[str, str], Any] = {}
+    found: dict[tuple[str, str], Found] = {}
+    connection = session.connection()
     for name, ids in wanted.items():
-        statement = _BY_IDS[tables[name]]
         for chunk in chunks(ids):
-            rows = session.scalars(statement, {"org_id": org_id, "ids": list(chunk)})
-            found.update(((name, row.id), row) for row in rows)
+            rows = connection.execute(_BY_IDS[name], {"org_id": org_id, "ids": list(chunk)})
+            found.update(((name, row.id), Found(name, row)) for row in rows)
     return [found[key] for key in ((entry.type, entry.id) for entry in page) if key in found]
 
 

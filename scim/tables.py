@@ -141,3 +141,15 @@ class SeatTypeMapping(Base):
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
     group_id: Mapped[str] = mapped_column(ForeignKey("scim_groups.id", ondelete="CASCADE"))
     seat_type_id: Mapped[str] = mapped_column(ForeignKey("seat_types.id"))
+
+
+USER_SHOWN = (
+    UserRow.id, UserRow.data, UserRow.created_at, UserRow.last_modified_at, UserRow.version,
+    UserRow.seat_type_key, UserRow.waiting_seat_type_key, UserRow.waiting_since,
+)
+"""The columns a rendered user reads (scim.resources.render_user): reads select these as
+Core rows instead of loading entities, which cost a third of a page of 100 users."""
+GROUP_SHOWN = (
+    GroupRow.id, GroupRow.data, GroupRow.created_at, GroupRow.last_modified_at, GroupRow.version,
+)
+"""The columns a rendered group reads (scim.resources.render_group)."""
