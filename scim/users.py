@@ -12,7 +12,7 @@ from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scim import seat_choice
+from scim import seat_choice, user_counts
 from scim.errors import ScimError, not_found, uniqueness
 from scim.memberships import forget as forget_memberships
 from scim.patch import Patch, parse_patch
@@ -180,6 +180,7 @@ def create_user(session: Session, raw: Any, ctx: WriteContext) -> UserRow:
     store_user(row, data, ctx.now)
     session.add(row)
     _flush(session, data.user_name)
+    user_counts.change(session, ctx.org_id, 1)
     return row
 
 
@@ -232,6 +233,7 @@ def delete_user(session: Session, user_id: str, ctx: WriteContext) -> None:
     forget_memberships(session, ctx.org_id, row.id, ctx.now)
     session.delete(row)
     session.flush()
+    user_counts.change(session, ctx.org_id, -1)
 
 
 def reassign_seat(session: Session, from_user_id: str, to_user_id: str,
