@@ -251,19 +251,24 @@ def _links(name: str, references: Sequence[Reference], base_url: str) -> dict[st
 
 
 def render_user(row: Any, base_url: str, groups: Sequence[Reference] = ()) -> dict[str, Any]:
-    document = {**row.data, **_links("groups", groups, base_url), **_seat(row)}
+    document = {**row.data, **_links("groups", groups, base_url)} if groups else {**row.data}
+    seat = _seat(row)
+    if seat:
+        document[SEAT_USER_SCHEMA] = seat
     return _render_row(row, USER_TYPE, document, base_url)
 
 
 def _seat(row: Any) -> dict[str, Any]:
-    """The seat extension, from the row's columns; nothing for a user without a seat."""
-    seat = {
-        "seatType": row.seat_type_key,
-        "waitingForSeatType": row.waiting_seat_type_key,
-        "waitingSince": row.waiting_since and format_datetime(row.waiting_since),
-    }
-    shown = {name: value for name, value in seat.items() if value is not None}
-    return {SEAT_USER_SCHEMA: shown} if shown else {}
+    """The seat extension, from the row's columns; empty for a user without a seat. Built
+    for every user rendered, so without intermediate dicts."""
+    seat: dict[str, Any] = {}
+    if row.seat_type_key is not None:
+        seat["seatType"] = row.seat_type_key
+    if row.waiting_seat_type_key is not None:
+        seat["waitingForSeatType"] = row.waiting_seat_type_key
+    if row.waiting_since is not None:
+        seat["waitingSince"] = format_datetime(row.waiting_since)
+    return seat
 
 
 def render_group(row: Any, base_url: str, members: Sequence[Reference] = ()) -> dict[str, Any]:

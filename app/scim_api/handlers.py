@@ -77,9 +77,9 @@ def read_links(session: Session, rows: Sequence[Any], shown: Projection) -> Link
     return kind.load(session, g.org_id, [row.id for row in rows])
 
 
-def _render(row: Any, links: Links, shown: Projection) -> dict[str, Any]:
+def _render(row: Any, links: Links, shown: Projection, base: str) -> dict[str, Any]:
+    """`base` is the SCIM base URL, read once per response rather than once per resource."""
     kind = _KINDS[shown.resource_type.name]
-    base = current_settings().scim_base_url
     return shown.apply(kind.render(row, base, links.get(row.id, ())))
 
 
@@ -87,7 +87,7 @@ def resource_response(
     row: Any, links: Links, shown: Projection, status: int = 200
 ) -> Response:
     """One resource, with its ETag; a 201 also says where it is."""
-    resource = _render(row, links, shown)
+    resource = _render(row, links, shown, current_settings().scim_base_url)
     headers = {"ETag": etag(row.version)}
     if status == 201:
         endpoint = shown.resource_type.endpoint
@@ -129,8 +129,9 @@ class ListRequest:
 
     def response(self, page: tuple[ListResult, Links]) -> Response:
         result, linked = page
-        views = self.views
-        resources = [_render(found.row, linked, views[found.type]) for found in result.rows]
+        views, base = self.views, current_settings().scim_base_url
+        resources = [_render(found.row, linked, views[found.type], base)
+                     for found in result.rows]
         return scim_json(list_response(result, resources))
 
 
