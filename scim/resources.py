@@ -300,7 +300,9 @@ class Projection:
         picks = self._picks
         for key, value in resource.items():
             pick = picks[key] if key in picks else self._decide(key)
-            if pick is not None:
+            if pick is _WHOLE:
+                out[key] = value
+            elif pick is not None:
                 out[key] = pick(value)
         for urn in self._extension_ids.intersection(out):
             if not out[urn]:
@@ -311,7 +313,8 @@ class Projection:
 
     @cached_property
     def _picks(self) -> dict[str, Callable[[Any], Any] | None]:
-        """How each top-level key of a rendered resource is returned; None when it is not."""
+        """How each top-level key of a rendered resource is returned: _WHOLE as it is (most
+        keys, so no call is made for them), None not at all, else through the function."""
         return {}
 
     @cached_property
@@ -325,7 +328,7 @@ class Projection:
             pick = partial(self._extension_part, extension)
         else:
             shown = self._key(self.resource_type.schema, None, key)
-            pick = None if shown is None else shown.pick
+            pick = None if shown is None else _WHOLE if shown.whole else shown.pick
         self._picks[key] = pick
         return pick
 
@@ -378,6 +381,15 @@ class Projection:
         return _Shown(keep, _sub_names(self.excluded, path.name))
 
 
+def _whole(value: Any) -> Any:
+    """The pick of a key returned as it is; `Projection.apply` recognises it and makes no
+    call."""
+    return value
+
+
+_WHOLE: Callable[[Any], Any] = _whole
+
+
 @dataclass(frozen=True)
 class _Shown:
     """The sub-attributes of a returned attribute that are kept (None: all of them) and
@@ -386,8 +398,12 @@ class _Shown:
     keep: frozenset[str] | None
     drop: frozenset[str]
 
+    @property
+    def whole(self) -> bool:
+        return self.keep is None and not self.drop
+
     def pick(self, value: Any) -> Any:
-        if self.keep is None and not self.drop:
+        if self.whole:
             return value
         if isinstance(value, list):
             return [_pick(element, self.keep, self.drop) for element in value]
