@@ -28,6 +28,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -378,8 +379,12 @@ def _past(listed: Subquery, position: Position, descending: bool) -> ColumnEleme
 
 _BY_IDS = {
     source.resource_type.name: select(*source.shown).where(
-        source.table.org_id == bindparam("org_id"),
         source.table.id.in_(bindparam("ids", expanding=True)),
+        # `org_id || ''`: still scoped to the org, but not by an index. Without statistics
+        # (no ANALYZE) SQLite otherwise picks an org_id index over the primary key and walks
+        # every user of the org (194 ms a page at a million users); with the primary key it
+        # is 100 lookups whatever the org's size.
+        source.table.org_id.concat(literal_column("''")) == bindparam("org_id"),
     )
     for source in EVERYTHING
 }
