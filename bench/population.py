@@ -74,8 +74,10 @@ def _insert_batch(session: Session, org_id: str, docs: list[dict[str, Any]]) -> 
     validation (`user_input`) and derivation of index columns and value rows
     (`users.store_user`, "the one place" that does it) on a transient UserRow, and the
     resulting rows are inserted with two Core executemany statements. The pool's `assigned`
-    is raised under the pool lock, so assigned = active users still holds; what is skipped
-    is the per-user `seat.claimed` audit row, which no profiled request reads."""
+    is raised under the pool lock, so assigned = active users still holds, and the org's
+    user count by the batch; what is skipped is the per-user `seat.claimed` audit row,
+    which no profiled request reads."""
+    from scim import user_counts
     from scim.resources import user_input
     from scim.tables import UserRow, UserValueRow
     from scim.users import store_user
@@ -106,6 +108,7 @@ def _insert_batch(session: Session, org_id: str, docs: list[dict[str, Any]]) -> 
     session.execute(UserRow.__table__.insert(), users)
     if values:
         session.execute(UserValueRow.__table__.insert(), values)
+    user_counts.change(session, org_id, len(users))
     return [(u["id"], u["user_name"]) for u in users]
 
 

@@ -264,7 +264,7 @@ def summary(title: str, rounds: list[Round]) -> str:
 def profile(client: FlaskClient, request: Request, count: int, sort: str) -> None:
     profiler = cProfile.Profile()
     profiler.runcall(_round, client, request, count)
-    pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats(sort).print_stats(20)
+    pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats(sort).print_stats(int(os.environ.get("PROFILE_TOP", "20")))
 
 
 def count_calls(client: FlaskClient, request: Request, count: int) -> tuple[float, float]:

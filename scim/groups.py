@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from scim import memberships, schemas, valuefilter
@@ -23,7 +23,7 @@ from scim.memberships import Member
 from scim.patch import apply_patch, parse_operations
 from scim.resources import canonical_keys, validate_document
 from scim.seat_choice import GroupWatch
-from scim.tables import GroupRow
+from scim.tables import GROUP_SHOWN, GroupRow
 from scim.users import WriteContext
 from seats.models import new_id
 
@@ -127,6 +127,20 @@ _LOCKED = {
 
 def get_group(session: Session, org_id: str, group_id: str) -> GroupRow:
     return _one(session, _BY_ID, org_id, group_id)
+
+
+_SHOWN_BY_ID = select(*GROUP_SHOWN).where(
+    GroupRow.org_id == bindparam("org_id"), GroupRow.id == bindparam("group_id")
+)
+
+
+def read_group(session: Session, org_id: str, group_id: str) -> Row[Any]:
+    """A group as GET renders it: Core columns, like users.read_user."""
+    found = session.connection().execute(_SHOWN_BY_ID, {"org_id": org_id, "group_id": group_id})
+    row = found.first()
+    if row is None:
+        raise not_found(f"Group {group_id} not found")
+    return row
 
 
 def _lock_group(

@@ -177,8 +177,9 @@ def listed_members(
     chunk. No display: clients expect members back as they sent them (scim2-tester compares
     a PATCHed member list with the one it sent), and only the member rows are read."""
     listed: dict[str, list[Reference]] = defaultdict(list)
+    connection = session.connection()  # Core: rows to render, nothing for the ORM to track
     for chunk in chunks(group_ids):
-        for row in session.execute(_MEMBER_ROWS, {"org_id": org_id, "group_ids": list(chunk)}):
+        for row in connection.execute(_MEMBER_ROWS, {"org_id": org_id, "group_ids": list(chunk)}):
             listed[row.group_id].append(
                 Reference(row.member_id, row.member_type, row.member_type, None)
             )
@@ -193,8 +194,9 @@ def groups_of(
     walk finite whatever the data. The statement is built once (`_REACH`): building it
     cost more than running it, and it runs for nearly every user rendered."""
     listed: dict[str, list[Reference]] = defaultdict(list)
+    connection = session.connection()  # Core: rows to render, nothing for the ORM to track
     for chunk in chunks(member_ids):
-        for row in session.execute(_REACH, {"org_id": org_id, "member_ids": list(chunk)}):
+        for row in connection.execute(_REACH, {"org_id": org_id, "member_ids": list(chunk)}):
             kind = "direct" if row.depth == 1 else "indirect"
             listed[row.member_id].append(Reference(row.group_id, GROUP, kind, row.display_name))
     return listed

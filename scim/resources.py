@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache, cached_property
+from functools import cache, cached_property, partial
 from typing import Any
 
 from marshmallow import EXCLUDE, ValidationError, fields
@@ -251,19 +251,24 @@ def _links(name: str, references: Sequence[Reference], base_url: str) -> dict[st
 
 
 def render_user(row: Any, base_url: str, groups: Sequence[Reference] = ()) -> dict[str, Any]:
-    document = {**row.data, **_links("groups", groups, base_url), **_seat(row)}
+    document = {**row.data, **_links("groups", groups, base_url)} if groups else {**row.data}
+    seat = _seat(row)
+    if seat:
+        document[SEAT_USER_SCHEMA] = seat
     return _render_row(row, USER_TYPE, document, base_url)
 
 
 def _seat(row: Any) -> dict[str, Any]:
-    """The seat extension, from the row's columns; nothing for a user without a seat."""
-    seat = {
-        "seatType": row.seat_type_key,
-        "waitingForSeatType": row.waiting_seat_type_key,
-        "waitingSince": row.waiting_since and format_datetime(row.waiting_since),
-    }
-    shown = {name: value for name, value in seat.items() if value is not None}
-    return {SEAT_USER_SCHEMA: shown} if shown else {}
+    """The seat extension, from the row's columns; empty for a user without a seat. Built
+    for every user rendered, so without intermediate dicts."""
+    seat: dict[str, Any] = {}
+    if row.seat_type_key is not None:
+        seat["seatType"] = row.seat_type_key
+    if row.waiting_seat_type_key is not None:
+        seat["waitingForSeatType"] = row.waiting_seat_type_key
+    if row.waiting_since is not None:
+        seat["waitingSince"] = format_datetime(row.waiting_since)
+    return seat
 
 
 def render_group(row: Any, base_url: str, members: Sequence[Reference] = ()) -> dict[str, Any]:
@@ -288,15 +293,47 @@ class Projection:
         return attribute is not None and self._returns(AttributePath(attribute))
 
     def apply(self, resource: dict[str, Any]) -> dict[str, Any]:
-        """`schemas` keeps the extensions that still have attributes in the result."""
-        out = self._part(resource, self.resource_type.schema, None)
-        for extension in self.resource_type.extension_schemas:
-            part = self._part(resource.get(extension.id) or {}, extension, extension.id)
-            if part:
-                out[extension.id] = part
-        listed = resource.get("schemas", [])
-        return {"schemas": [u for u in listed if u == self.resource_type.schema.id or u in out],
-                **out}
+        """One pass over the resource's keys, each decided once per projection (`_picks`):
+        this runs for every resource of a page. `schemas` keeps the core schema and the
+        extensions that still have attributes in the result (RFC 7643 §3)."""
+        out: dict[str, Any] = {}
+        picks = self._picks
+        for key, value in resource.items():
+            pick = picks[key] if key in picks else self._decide(key)
+            if pick is _WHOLE:
+                out[key] = value
+            elif pick is not None:
+                out[key] = pick(value)
+        for urn in self._extension_ids.intersection(out):
+            if not out[urn]:
+                del out[urn]
+        core = self.resource_type.schema.id
+        out["schemas"] = [u for u in resource.get("schemas", ()) if u == core or u in out]
+        return out
+
+    @cached_property
+    def _picks(self) -> dict[str, Callable[[Any], Any] | None]:
+        """How each top-level key of a rendered resource is returned: _WHOLE as it is (most
+        keys, so no call is made for them), None not at all, else through the function."""
+        return {}
+
+    @cached_property
+    def _extension_ids(self) -> frozenset[str]:
+        return frozenset(s.id for s in self.resource_type.extension_schemas)
+
+    def _decide(self, key: str) -> Callable[[Any], Any] | None:
+        extension = self.resource_type.extension(key) if key in self._extension_ids else None
+        pick: Callable[[Any], Any] | None
+        if extension is not None:
+            pick = partial(self._extension_part, extension)
+        else:
+            shown = self._key(self.resource_type.schema, None, key)
+            pick = None if shown is None else _WHOLE if shown.whole else shown.pick
+        self._picks[key] = pick
+        return pick
+
+    def _extension_part(self, extension: Schema, values: Any) -> dict[str, Any]:
+        return self._part(values, extension, extension.id) if isinstance(values, dict) else {}
 
     @cached_property
     def _shown(self) -> dict[tuple[str | None, str], _Shown | None]:
@@ -344,6 +381,15 @@ class Projection:
         return _Shown(keep, _sub_names(self.excluded, path.name))
 
 
+def _whole(value: Any) -> Any:
+    """The pick of a key returned as it is; `Projection.apply` recognises it and makes no
+    call."""
+    return value
+
+
+_WHOLE: Callable[[Any], Any] = _whole
+
+
 @dataclass(frozen=True)
 class _Shown:
     """The sub-attributes of a returned attribute that are kept (None: all of them) and
@@ -352,8 +398,12 @@ class _Shown:
     keep: frozenset[str] | None
     drop: frozenset[str]
 
+    @property
+    def whole(self) -> bool:
+        return self.keep is None and not self.drop
+
     def pick(self, value: Any) -> Any:
-        if self.keep is None and not self.drop:
+        if self.whole:
             return value
         if isinstance(value, list):
             return [_pick(element, self.keep, self.drop) for element in value]
@@ -387,7 +437,21 @@ def projection(resource_type: ResourceType, attributes: Names, excluded: Names) 
     wanted = _names(attributes, "attributes")
     only = _paths(resource_type, wanted) if wanted else None
     excluded_paths = _paths(resource_type, _names(excluded, "excludedAttributes"))
-    return Projection(resource_type, only, excluded_paths)
+    key = (resource_type.name, only, excluded_paths)
+    view = _VIEWS.get(key)
+    if view is None:
+        if len(_VIEWS) >= _MAX_VIEWS:
+            _VIEWS.clear()
+        view = _VIEWS[key] = Projection(resource_type, only, excluded_paths)
+    return view
+
+
+_VIEWS: dict[tuple[str, frozenset[str] | None, frozenset[str]], Projection] = {}
+"""Projections shared between requests, so that a view's per-key decisions (`_picks`) are
+made once per process, not once per request: a GET of one user otherwise decides each of
+its keys anew. Keyed by the type's name, since hashing a ResourceType hashes its whole
+attribute table (about 35 µs); cleared when full, as clients may combine names without end."""
+_MAX_VIEWS = 256
 
 
 def _paths(resource_type: ResourceType, names: list[str]) -> frozenset[str]:

@@ -70,6 +70,17 @@ class UserRow(Base):
     )
 
 
+class UserCountRow(Base):
+    """How many users an org has, kept by every insert and delete of a user in its own
+    transaction (scim.user_counts): an unfiltered list's totalResults reads it, since
+    count(*) at a million users scans the org's index (60 ms on SQLite, 47 on PostgreSQL)."""
+
+    __tablename__ = "scim_user_counts"
+
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), primary_key=True)
+    users: Mapped[int] = mapped_column(Integer)
+
+
 class UserValueRow(Base):
     """One element of a multi-valued attribute (emails, phoneNumbers, addresses, ...),
     kept so that `emails[type eq "work" and value co "@x"]` is an indexed EXISTS."""
@@ -141,3 +152,15 @@ class SeatTypeMapping(Base):
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
     group_id: Mapped[str] = mapped_column(ForeignKey("scim_groups.id", ondelete="CASCADE"))
     seat_type_id: Mapped[str] = mapped_column(ForeignKey("seat_types.id"))
+
+
+USER_SHOWN = (
+    UserRow.id, UserRow.data, UserRow.created_at, UserRow.last_modified_at, UserRow.version,
+    UserRow.seat_type_key, UserRow.waiting_seat_type_key, UserRow.waiting_since,
+)
+"""The columns a rendered user reads (scim.resources.render_user): reads select these as
+Core rows instead of loading entities, which cost a third of a page of 100 users."""
+GROUP_SHOWN = (
+    GroupRow.id, GroupRow.data, GroupRow.created_at, GroupRow.last_modified_at, GroupRow.version,
+)
+"""The columns a rendered group reads (scim.resources.render_group)."""

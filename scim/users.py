@@ -8,17 +8,17 @@ from datetime import datetime
 from typing import Any
 
 from argon2 import PasswordHasher
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scim import seat_choice
+from scim import seat_choice, user_counts
 from scim.errors import ScimError, not_found, uniqueness
 from scim.memberships import forget as forget_memberships
 from scim.patch import Patch, parse_patch
 from scim.resources import UserInput, user_input
 from scim.schemas import USER, USER_TYPE
-from scim.tables import UserRow, UserValueRow
+from scim.tables import USER_SHOWN, UserRow, UserValueRow
 from seats import seating
 from seats.errors import ReassignmentRefused
 from seats.models import new_id
@@ -56,6 +56,21 @@ _USER_BY_ID = select(UserRow).where(
 
 def get_user(session: Session, org_id: str, user_id: str) -> UserRow:
     row = session.scalar(_USER_BY_ID, {"org_id": org_id, "user_id": user_id})
+    if row is None:
+        raise not_found(f"User {user_id} not found")
+    return row
+
+
+_SHOWN_BY_ID = select(*USER_SHOWN).where(
+    UserRow.org_id == bindparam("org_id"), UserRow.id == bindparam("user_id")
+)
+
+
+def read_user(session: Session, org_id: str, user_id: str) -> Row[Any]:
+    """A user as GET renders it: its shown columns as a Core row on the session's
+    connection, with none of the ORM's identity-map work, since nothing is written."""
+    found = session.connection().execute(_SHOWN_BY_ID, {"org_id": org_id, "user_id": user_id})
+    row = found.first()
     if row is None:
         raise not_found(f"User {user_id} not found")
     return row
@@ -167,6 +182,7 @@ def create_user(session: Session, raw: Any, ctx: WriteContext) -> UserRow:
     store_user(row, data, ctx.now)
     session.add(row)
     _flush(session, data.user_name)
+    user_counts.change(session, ctx.org_id, 1)
     return row
 
 
@@ -219,6 +235,7 @@ def delete_user(session: Session, user_id: str, ctx: WriteContext) -> None:
     forget_memberships(session, ctx.org_id, row.id, ctx.now)
     session.delete(row)
     session.flush()
+    user_counts.change(session, ctx.org_id, -1)
 
 
 def reassign_seat(session: Session, from_user_id: str, to_user_id: str,

@@ -32,7 +32,7 @@ def create_group() -> Response:
 def get_group(group_id: str) -> Response:
     view = requested_view(GROUP_TYPE)
     with request_transaction() as session:
-        row = groups.get_group(session, g.org_id, group_id)
+        row = groups.read_group(session, g.org_id, group_id)
         found = None if unchanged(row) else read_links(session, [row], view)
     return read_response(row, found, view)
 

@@ -77,9 +77,9 @@ def read_links(session: Session, rows: Sequence[Any], shown: Projection) -> Link
     return kind.load(session, g.org_id, [row.id for row in rows])
 
 
-def _render(row: Any, links: Links, shown: Projection) -> dict[str, Any]:
+def _render(row: Any, links: Links, shown: Projection, base: str) -> dict[str, Any]:
+    """`base` is the SCIM base URL, read once per response rather than once per resource."""
     kind = _KINDS[shown.resource_type.name]
-    base = current_settings().scim_base_url
     return shown.apply(kind.render(row, base, links.get(row.id, ())))
 
 
@@ -87,7 +87,7 @@ def resource_response(
     row: Any, links: Links, shown: Projection, status: int = 200
 ) -> Response:
     """One resource, with its ETag; a 201 also says where it is."""
-    resource = _render(row, links, shown)
+    resource = _render(row, links, shown, current_settings().scim_base_url)
     headers = {"ETag": etag(row.version)}
     if status == 201:
         endpoint = shown.resource_type.endpoint
@@ -116,19 +116,22 @@ class ListRequest:
 
     sources: Sequence[Source]
     query: ListQuery
-    views: Mapping[type, Projection]
+    views: Mapping[str, Projection]  # by resource type name
 
     def read(self, session: Session) -> tuple[ListResult, Links]:
         """The page and the links it shows, in the caller's transaction."""
         linked: dict[str, Sequence[Reference]] = {}
         result = list_resources(session, g.org_id, self.sources, self.query, cursor_key())
-        for table, view in self.views.items():
-            linked.update(read_links(session, [r for r in result.rows if isinstance(r, table)], view))
+        for name, view in self.views.items():
+            rows = [found.row for found in result.rows if found.type == name]
+            linked.update(read_links(session, rows, view))
         return result, linked
 
     def response(self, page: tuple[ListResult, Links]) -> Response:
         result, linked = page
-        resources = [_render(row, linked, self.views[type(row)]) for row in result.rows]
+        views, base = self.views, current_settings().scim_base_url
+        resources = [_render(found.row, linked, views[found.type], base)
+                     for found in result.rows]
         return scim_json(list_response(result, resources))
 
 
@@ -136,6 +139,6 @@ def list_request(sources: Sequence[Source], params: Mapping[str, Any]) -> ListRe
     settings = current_settings()
     query = list_query(params, default_count=settings.default_count,
                        max_count=settings.max_results)
-    views = {s.table: projection(s.resource_type, query.attributes, query.excluded)
+    views = {s.resource_type.name: projection(s.resource_type, query.attributes, query.excluded)
              for s in sources}
     return ListRequest(sources, query, views)

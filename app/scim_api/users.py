@@ -28,7 +28,7 @@ def create_user() -> Response:
 def get_user(user_id: str) -> Response:
     view = requested_view(USER_TYPE)
     with request_transaction() as session:
-        row = users.get_user(session, g.org_id, user_id)
+        row = users.read_user(session, g.org_id, user_id)
         found = None if unchanged(row) else read_links(session, [row], view)
     return read_response(row, found, view)
 

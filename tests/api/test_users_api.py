@@ -305,7 +305,7 @@ def test_an_internal_error_is_a_scim_500_without_internals(
     def explode(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("secret table name scim_users and a stack")
 
-    monkeypatch.setattr("scim.users.get_user", explode)
+    monkeypatch.setattr("scim.users.read_user", explode)
     body = assert_scim_error(scim.get("/Users/anything"), 500)
     assert body["detail"] == "internal server error"
     assert "scim_users" not in json.dumps(body)
