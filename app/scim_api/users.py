@@ -21,8 +21,9 @@ def create_user() -> Response:
     view = requested_view(USER_TYPE)
     with request_transaction() as session:
         row = users.create_user(session, body, write_context())
-        found = read_links(session, [row], view)
-    return resource_response(row, found, view, 201)
+    # A user just created is in no group: `groups` is read-only on a User (RFC 7643 §4.1.2)
+    # and changes only through the Groups' members, so there is nothing to read.
+    return resource_response(row, {}, view, 201)
 
 
 def get_user(user_id: str) -> Response:
