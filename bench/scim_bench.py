@@ -7,8 +7,9 @@ backend starts `scim-seats serve` on a fresh database, preloads the shared load 
 population (straight into the database, `direct_preload.py`, or through the server's own
 `/Bulk`, `bulk_preload.py`), drives it with `scimload.py` (closed loop, 16 clients, the
 server's process tree CPU read from /proc) and prints one markdown table with the targets of
-the speed issue, then one of the population's size and cost. The shared tools are called by
-path, never copied: the repo lives next to `../shared`.
+the speed issue, then one of the population's size and cost, and with BENCH_MEMORY=1 one of
+the workers' memory (`memory.py`). The shared tools are called by path, never copied: the
+repo lives next to `../shared`.
 
 Settings come from the environment (`make bench` passes them through):
   BENCH_POP        users preloaded (default 10000; 100000 and 1000000 are the other sizes)
@@ -18,6 +19,9 @@ Settings come from the environment (`make bench` passes them through):
   BENCH_DURATION   measured seconds per scenario (default 6; warm-up BENCH_WARMUP, default 2)
   BENCH_BACKENDS   comma list of sqlite,postgresql (default both)
   BENCH_POSTGRES_URL  admin URL; a scim_bench_<random> database is created and dropped there
+  BENCH_MEMORY     1 adds the memory phase on a freshly started server: BENCH_MEMORY_REQUESTS
+                   (default 100000) requests of BENCH_MEMORY_SCENARIO (default mixed), then
+                   every user walked page by page with cursors
 It prints figures and asserts nothing; see bench/README.md.
 """
 from __future__ import annotations
@@ -41,6 +45,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # `tests.live_server` is not an installed package
 
 import direct_preload  # noqa: E402
+import memory  # noqa: E402
 
 from app.server import THREADS_PER_WORKER  # noqa: E402
 from tests.live_server import NO_REQUEST_LIMITS, free_port, wait_until_up  # noqa: E402
@@ -69,6 +74,9 @@ class Config:
     postgres_url: str
     preload: str = "direct"
     scenarios: tuple[str, ...] = SCENARIOS
+    memory: bool = False
+    memory_requests: int = 100_000
+    memory_scenario: str = "mixed"
 
 
 def _listed(env: dict[str, str], name: str, default: str, allowed: tuple[str, ...]
@@ -99,6 +107,9 @@ def config_from(env: dict[str, str]) -> Config:
                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
         preload=_one(env, "BENCH_PRELOAD", "direct", PRELOADS),
         scenarios=_listed(env, "BENCH_SCENARIOS", ",".join(SCENARIOS), SCENARIOS),
+        memory=env.get("BENCH_MEMORY", "0") not in ("", "0"),
+        memory_requests=int(env.get("BENCH_MEMORY_REQUESTS", "100000")),
+        memory_scenario=_one(env, "BENCH_MEMORY_SCENARIO", "mixed", SCENARIOS),
     )
 
 
@@ -114,7 +125,7 @@ def serving(command: Callable[[int], list[str]], env: dict[str, str], log_path: 
             port: int | None = None) -> Iterator[tuple[str, int]]:
     """Yields (base URL, gunicorn master pid) of the server `command(port)` starts (on a
     free port unless given); stops it after. The master's pid is what scimload sums the
-    workers' CPU under."""
+    workers' CPU under, and whose children the memory phase samples."""
     port = port or free_port()
     with open(log_path, "ab") as log:
         process = subprocess.Popen(command(port), env=env, stdout=log, stderr=log)
@@ -131,9 +142,10 @@ def serving(command: Callable[[int], list[str]], env: dict[str, str], log_path: 
 
 
 def scimload(base_url: str, pid: int, out: Path, scenarios: str, config: Config,
-             state_dir: Path, token: str = "", ceiling_rps: float | None = None
-             ) -> list[dict[str, Any]]:
-    """Runs the shared load generator; returns its per-scenario results."""
+             state_dir: Path, token: str = "", ceiling_rps: float | None = None,
+             count: int | None = None) -> list[dict[str, Any]]:
+    """Runs the shared load generator; returns its per-scenario results. `count` measures
+    that many requests per scenario instead of BENCH_DURATION seconds."""
     command = [sys.executable, str(SHARED / "scimload.py"), "--base-url", base_url,
                "--scenarios", scenarios, "--concurrency", str(CLIENTS),
                "--duration", str(config.duration_s), "--warmup", str(config.warmup_s),
@@ -141,6 +153,8 @@ def scimload(base_url: str, pid: int, out: Path, scenarios: str, config: Config,
                "--server-pid", str(pid), "--out", str(out)]
     if ceiling_rps:
         command += ["--ceiling-rps", f"{ceiling_rps:.1f}"]
+    if count is not None:
+        command += ["--count", str(count)]
     env = {**os.environ, "SCIM_TOKEN": token}  # not on the command line, where ps shows it
     subprocess.run(command, env=env, check=True, stdout=sys.stderr)
     results: list[dict[str, Any]] = json.loads(out.read_text())["results"]
@@ -213,6 +227,8 @@ class BackendRun:
     results: list[dict[str, Any]]
     preload_s: float
     count_ms: tuple[float, float]  # first, median of the next COUNT_RUNS
+    memory: list[memory.MemoryRow]
+    memory_notes: list[str]
 
 
 def serve_command(port: int) -> list[str]:
@@ -225,7 +241,7 @@ def bench_backend(backend: str, config: Config, workdir: Path, ceiling_rps: floa
         env = server_env(url)
         token = prepare(env, config)
         # Chosen before anything is written: scimload's population cache is keyed by the
-        # base URL.
+        # base URL, and the memory phase's fresh server must answer at the same one.
         port = free_port()
         state = workdir / f"state-{backend}"
         log = workdir / f"{backend}.log"
@@ -240,7 +256,9 @@ def bench_backend(backend: str, config: Config, workdir: Path, ceiling_rps: floa
             results = (scimload(scim_base, pid, workdir / f"{backend}.json",
                                 ",".join(config.scenarios), config, state, token, ceiling_rps)
                        if config.scenarios else [])
-        return BackendRun(backend, results, preload_s, counted)
+        rows, notes = (memory_phase(backend, env, config, workdir, port, state, token)
+                       if config.memory else ([], []))
+        return BackendRun(backend, results, preload_s, counted, rows, notes)
 
 
 def preload(backend: str, url: str, config: Config, scim_base: str, state: Path, token: str
@@ -291,6 +309,34 @@ def count_ms(url: str) -> tuple[float, float]:
     finally:
         engine.dispose()
     return times[0], statistics.median(times[1:])
+
+
+def memory_phase(backend: str, env: dict[str, str], config: Config, workdir: Path, port: int,
+                 state: Path, token: str) -> tuple[list[memory.MemoryRow], list[str]]:
+    """On a freshly started server, so the workers start from what a restart gives them: a
+    warm-up of a tenth of BENCH_MEMORY_REQUESTS (the caches every worker fills), the
+    requests, then a walk of every user; each phase sampled on its own."""
+    rows: list[memory.MemoryRow] = []
+    warmup = max(1, config.memory_requests // 10)
+    with serving(serve_command, env, workdir / f"{backend}.log", port) as (base, pid):
+        scim_base = base + "/scim/v2"
+        for phase, count in (("warm-up", warmup), ("requests", config.memory_requests)):
+            note(f"{backend}: memory phase, {phase}: {count:,} requests of "
+                 f"{config.memory_scenario}")
+            with memory.sampling(pid) as load:
+                scimload(scim_base, pid, workdir / f"{backend}-memory.json",
+                         config.memory_scenario, config, state, token, count=count)
+            rows += load.rows(f"{phase}: {count:,} requests ({config.memory_scenario})")
+        note(f"{backend}: memory phase, walking every user with cursors")
+        with memory.sampling(pid) as walking:
+            walk = memory.walk_users(scim_base, token)
+    rows += walking.rows(f"cursor walk of {walk.users:,} users")
+    notes = [f"{backend}: {config.memory_requests:,} requests of {config.memory_scenario} in "
+             f"{load.ended - load.began:.0f} s (scimload's start and clean-up included)",
+             f"{backend}: cursor walk, {walk.pages:,} pages of {memory.PAGE_SIZE}, "
+             f"{walk.users:,} users (first page's totalResults {walk.total:,}) in "
+             f"{walk.seconds:.0f} s, {1000 * walk.seconds / walk.pages:.1f} ms a page"]
+    return rows, notes
 
 
 # --------------------------------------------------------------------------- report
@@ -363,6 +409,13 @@ def report(config: Config, ceiling_rps: float | None, runs: list[BackendRun]) ->
     print("\nPopulation: preload time (PostgreSQL's ANALYZE included) and an unfiltered list's "
           "totalResults, `SELECT count(*) FROM scim_users WHERE org_id = ...`\n")
     print(size_table(config, runs))
+    if config.memory:
+        print("\nWorkers' resident memory (VmRSS), sampled every "
+              f"{memory.SAMPLE_EVERY_S:g} s through each phase; growth = end - start\n")
+        print(memory.table([(run.backend, row) for run in runs for row in run.memory]))
+        print()
+        for run in runs:
+            print("\n".join(f"- {line}" for line in run.memory_notes))
 
 
 if __name__ == "__main__":
