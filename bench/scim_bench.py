@@ -21,7 +21,8 @@ Settings come from the environment (`make bench` passes them through):
   BENCH_POSTGRES_URL  admin URL; a scim_bench_<random> database is created and dropped there
   BENCH_MEMORY     1 adds the memory phase on a freshly started server: BENCH_MEMORY_REQUESTS
                    (default 100000) requests of BENCH_MEMORY_SCENARIO (default mixed), then
-                   every user walked page by page with cursors
+                   every user walked page by page with cursors (the first
+                   BENCH_MEMORY_PAGES pages only, when set)
 It prints figures and asserts nothing; see bench/README.md.
 """
 from __future__ import annotations
@@ -77,6 +78,7 @@ class Config:
     memory: bool = False
     memory_requests: int = 100_000
     memory_scenario: str = "mixed"
+    memory_pages: int = 0  # 0: walk every page
 
 
 def _listed(env: dict[str, str], name: str, default: str, allowed: tuple[str, ...]
@@ -110,6 +112,7 @@ def config_from(env: dict[str, str]) -> Config:
         memory=env.get("BENCH_MEMORY", "0") not in ("", "0"),
         memory_requests=int(env.get("BENCH_MEMORY_REQUESTS", "100000")),
         memory_scenario=_one(env, "BENCH_MEMORY_SCENARIO", "mixed", SCENARIOS),
+        memory_pages=int(env.get("BENCH_MEMORY_PAGES", "0")),
     )
 
 
@@ -333,7 +336,7 @@ def memory_phase(backend: str, env: dict[str, str], config: Config, workdir: Pat
             rows += load.rows(f"{phase}: {count:,} requests ({config.memory_scenario})")
         note(f"{backend}: memory phase, walking every user with cursors")
         with memory.sampling(pid) as walking:
-            walk = memory.walk_users(scim_base, token)
+            walk = memory.walk_users(scim_base, token, config.memory_pages)
     rows += walking.rows(f"cursor walk of {walk.users:,} users")
     notes = [f"{backend}: {config.memory_requests:,} requests of {config.memory_scenario} in "
              f"{load.ended - load.began:.0f} s (scimload's start and clean-up included)",
