@@ -127,7 +127,7 @@ def walk_users(scim_base: str, token: str, max_pages: int = 0) -> Walk:
     cursor: str | None = ""
     began = time.perf_counter()
     session = requests.Session()
-    while cursor is not None and pages != max_pages:
+    while cursor is not None and (not max_pages or pages < max_pages):
         if pages and pages % RECONNECT_EVERY == 0:
             session.close()
             session = requests.Session()
