@@ -1,0 +1,40 @@
+"""scim.listing.Plans: the statements of a list query are built once per shape, found again
+by SQLAlchemy's cache key of the filter's condition, and the set of shapes kept is bounded."""
+from __future__ import annotations
+
+from typing import Any
+
+from scim.filters import compile_user_filter
+from scim.listing import USERS, ListQuery, Page, Plans
+
+
+def plan(plans: Plans, text: str, org_id: str = "org") -> tuple[object, dict[str, Any]]:
+    query = ListQuery(Page(start_index=1, count=10), filter=text)
+    return plans.plan(org_id, [USERS], [compile_user_filter(text)], query)
+
+
+def test_a_shape_is_planned_once_and_each_query_binds_its_own_values() -> None:
+    plans = Plans(size=4)
+    first, ada = plan(plans, 'userName eq "Ada"')
+    again, bob = plan(plans, 'userName eq "BOB"', org_id="other")
+    assert again is first
+    assert ada.keys() == bob.keys()  # the keys of the plan's own statement
+    assert sorted(ada.values()) == ["ada", "org"] and sorted(bob.values()) == ["bob", "other"]
+
+
+def test_other_shapes_get_other_plans() -> None:
+    plans = Plans(size=4)
+    by_name, _ = plan(plans, 'userName eq "ada"')
+    assert plan(plans, 'userName sw "ada"')[0] is not by_name
+    assert plan(plans, 'userName eq "ada" or userName eq "bob"')[0] is not by_name
+    assert plan(plans, 'externalId eq "ada"')[0] is not by_name
+
+
+def test_the_least_recently_used_shape_is_dropped_beyond_the_size() -> None:
+    plans = Plans(size=2)
+    eq, _ = plan(plans, 'userName eq "a"')
+    sw, _ = plan(plans, 'userName sw "a"')
+    assert plan(plans, 'userName eq "b"')[0] is eq  # eq is now the most recent
+    plan(plans, 'userName ew "a"')  # a third shape: sw goes
+    assert plan(plans, 'userName eq "c"')[0] is eq
+    assert plan(plans, 'userName sw "b"')[0] is not sw
