@@ -49,7 +49,15 @@ from sqlalchemy.types import NullType
 from scim import cursors, user_counts
 from scim.cursors import Position
 from scim.errors import ScimError, invalid_value
-from scim.filters import GROUP_TARGET, USER_TARGET, Column, FilterTarget, compile_filter, sort_key
+from scim.filters import (
+    GROUP_TARGET,
+    USER_TARGET,
+    Column,
+    FilterTarget,
+    compile_filter,
+    matches_at_most_one,
+    sort_key,
+)
 from scim.memberships import chunks
 from scim.resources import Names
 from scim.schemas import (
@@ -203,6 +211,9 @@ class _Plan:
     key_nullable: bool  # whether some row may have no sort value (sorted last)
     listed: Subquery
     index_page: Select[Any]
+    single: Select[Any] | None
+    """For a filter that matches at most one row, that row's shown columns in one statement:
+    a one-row page needs neither an order nor the index read before the rows."""
     binds: tuple[tuple[str, ...], ...]
     """Per part, the keys of its condition's bound values, in the order of its cache key."""
 
@@ -278,6 +289,9 @@ def list_resources(
         sources, lambda target: compile_filter(query.filter, target) if query.filter else true()
     )
     plan, parameters = _PLANS.plan(org_id, sources, conditions, query)
+    if plan.single is not None and query.cursor is None and query.page.start_index == 1:
+        found = _single(session, plan.single, plan.parts[0].source, parameters)
+        return ListResult(len(found), 1, found[: query.page.count])
     if query.cursor is None:
         page = _index_page(session, plan, query.page, parameters)
         total = _total(session, plan, query.page, len(page), parameters)
@@ -323,7 +337,25 @@ def _plan(
         .offset(bindparam("page_offset", type_=Integer()))
         .limit(bindparam("page_limit", type_=Integer()))
     )
-    return _Plan(parts, path.definition.type, nullable, listed, index_page, binds)
+    return _Plan(parts, path.definition.type, nullable, listed, index_page, _single_row(parts),
+                 binds)
+
+
+def _single_row(parts: list[_Part]) -> Select[Any] | None:
+    if len(parts) != 1 or not matches_at_most_one(parts[0].condition, parts[0].source.target):
+        return None
+    source = parts[0].source
+    return select(*source.shown).where(source.table.org_id == bindparam("org_id"),
+                                       parts[0].condition)
+
+
+def _single(
+    session: Session, single: Select[Any], source: Source, parameters: dict[str, Any]
+) -> list[Found]:
+    """Every match of a query that matches at most one row (`_Plan.single`): the whole first
+    page, and its totalResults."""
+    name = source.resource_type.name
+    return [Found(name, row) for row in session.execute(single, parameters)]
 
 def _each(sources: Sequence[Source], compile_one: Callable[[FilterTarget], T]) -> list[T | None]:
     """`compile_one` for each source, None where it is refused; when every source refuses,

@@ -81,3 +81,29 @@ def test_constants_and_values_of_other_types_get_statements_of_their_own(scim: S
     assert ids("active eq true") == {ada["id"]}
     assert ids("active eq false") == {off["id"]}
     assert ids('meta.resourceType eq "User"') == {ada["id"], off["id"]}
+
+
+def test_a_filter_on_a_unique_attribute_reads_its_match_alone_and_pages_like_any(
+    scim: Scim,
+) -> None:
+    """`userName eq` and `id eq` match one resource at most, read in one statement on the
+    first page: the same answers as any filter gives, for count=0 and past the first index."""
+    ada = scim.create("ada@example.com")
+    scim.create("bob@example.com")
+    team = scim.post("/Groups", {"schemas": [GROUP_URN], "displayName": "Team"}).get_json()
+    by_name = 'userName eq "Ada@Example.com"'
+    body = listing(scim, filter=by_name)
+    assert (user_names(body), body["totalResults"], body["startIndex"], body["itemsPerPage"]
+            ) == (["ada@example.com"], 1, 1, 1)
+    counted = listing(scim, filter=by_name, count=0)
+    assert (counted["Resources"], counted["totalResults"]) == ([], 1)
+    past = listing(scim, filter=by_name, startIndex=2)
+    assert (past["Resources"], past["totalResults"], past["startIndex"]) == ([], 1, 2)
+    assert listing(scim, filter='userName eq "nobody"')["totalResults"] == 0
+    assert user_names(listing(scim, filter=f'id eq "{ada["id"]}"')) == ["ada@example.com"]
+    groups = listing(scim, "/Groups", filter=f'id eq "{team["id"]}"', attributes="displayName")
+    assert groups["Resources"] == [
+        {"schemas": [GROUP_URN], "id": team["id"], "displayName": "Team"}
+    ]
+    at_root = listing(scim, "/", filter=f'id eq "{ada["id"]}"')
+    assert [r["id"] for r in at_root["Resources"]] == [ada["id"]]

@@ -1,10 +1,20 @@
 """scim.listing.Plans: the statements of a list query are built once per shape, found again
-by SQLAlchemy's cache key of the filter's condition, and the set of shapes kept is bounded."""
+by SQLAlchemy's cache key of the filter's condition, and the set of shapes kept is bounded;
+scim.filters.matches_at_most_one: which filters a plan reads in one statement."""
 from __future__ import annotations
 
 from typing import Any
 
-from scim.filters import compile_user_filter
+import pytest
+
+from scim.filters import (
+    GROUP_TARGET,
+    USER_TARGET,
+    FilterTarget,
+    compile_filter,
+    compile_user_filter,
+    matches_at_most_one,
+)
 from scim.listing import USERS, ListQuery, Page, Plans
 
 
@@ -38,3 +48,25 @@ def test_the_least_recently_used_shape_is_dropped_beyond_the_size() -> None:
     plan(plans, 'userName ew "a"')  # a third shape: sw goes
     assert plan(plans, 'userName eq "c"')[0] is eq
     assert plan(plans, 'userName sw "b"')[0] is not sw
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "single"),
+    [
+        ('userName eq "Ada"', USER_TARGET, True),
+        ('USERNAME EQ "Ada"', USER_TARGET, True),
+        ('id eq "1"', USER_TARGET, True),
+        ('id eq "1"', GROUP_TARGET, True),
+        ('userName ne "Ada"', USER_TARGET, False),
+        ('userName sw "Ada"', USER_TARGET, False),
+        ('userName eq "Ada" or userName eq "Bob"', USER_TARGET, False),
+        ('not (userName eq "Ada")', USER_TARGET, False),
+        ('externalId eq "Ada"', USER_TARGET, False),
+        ('emails.value eq "ada@example.com"', USER_TARGET, False),
+        ('displayName eq "Team"', GROUP_TARGET, False),
+    ],
+)
+def test_only_eq_on_a_unique_attribute_matches_at_most_one(
+    text: str, target: FilterTarget, single: bool
+) -> None:
+    assert matches_at_most_one(compile_filter(text, target), target) is single
