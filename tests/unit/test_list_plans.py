@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import ColumnClause, String
 
 from scim.filters import (
     GROUP_TARGET,
@@ -70,3 +71,19 @@ def test_only_eq_on_a_unique_attribute_matches_at_most_one(
     text: str, target: FilterTarget, single: bool
 ) -> None:
     assert matches_at_most_one(compile_filter(text, target), target) is single
+
+
+class _Unkeyed(ColumnClause[str]):
+    """A column element that does not say it can be cached (no `inherit_cache`): SQLAlchemy
+    gives no cache key to a condition holding one."""
+
+    inherit_cache = False
+
+
+def test_a_condition_without_a_cache_key_is_planned_for_its_query_alone() -> None:
+    plans = Plans(size=4)
+    query = ListQuery(Page(start_index=1, count=10), filter='userName eq "ada"')
+    condition = _Unkeyed("user_name_norm", String()) == "ada"
+    first, parameters = plans.plan("org", [USERS], [condition], query)
+    assert parameters == {"org_id": "org"}  # the condition keeps its own value
+    assert plans.plan("org", [USERS], [condition], query)[0] is not first
