@@ -17,6 +17,8 @@ from typing import Any, cast
 
 from scim2_filter_parser import ast
 from sqlalchemy import (
+    BinaryExpression,
+    BindParameter,
     ColumnElement,
     SQLColumnExpression,
     and_,
@@ -84,6 +86,8 @@ class FilterTarget:
     constants: Mapping[str, str] = field(default_factory=dict)
     unfilterable: frozenset[str] = frozenset()
     extensions: tuple[Schema, ...] = ()
+    unique: tuple[Column, ...] = ()
+    """Columns no two resources of an org share: `eq` on one matches at most one resource."""
 
     @property
     def schemas(self) -> tuple[Schema, ...]:
@@ -121,6 +125,9 @@ USER_TARGET = FilterTarget(
     # are computed from memberships when a user is rendered.
     unfilterable=frozenset({"meta.location", "meta.version", "groups"}),
     extensions=schemas.USER_TYPE.extension_schemas,
+    # userName is unique per org without regard to case (RFC 7643 §4.1.1): its lowered copy
+    # is under the unique index uq_scim_users_org_user_name.
+    unique=(UserRow.id, UserRow.user_name_norm),
 )
 
 GROUP_TARGET = FilterTarget(
@@ -147,6 +154,7 @@ GROUP_TARGET = FilterTarget(
     },
     constants={"meta.resourceType": "Group"},
     unfilterable=frozenset({"meta.location", "meta.version"}),
+    unique=(GroupRow.id,),
 )
 
 
@@ -165,6 +173,19 @@ def compile_filter(filter_text: str, target: FilterTarget) -> Condition:
     """Raises ScimError(400, invalidFilter) for anything that is not a filter this target
     can answer exactly."""
     return _Compiler(target, _unfilterable).filter(parse(filter_text), None)
+
+
+def matches_at_most_one(condition: Condition, target: FilterTarget) -> bool:
+    """Whether the compiled filter is `eq` on one of the target's unique columns (`userName
+    eq "..."`, the commonest IdP query, or `id eq "..."`), which one org's rows can match
+    once at most."""
+    return (
+        isinstance(condition, BinaryExpression)
+        and condition.operator is operator.eq
+        and isinstance(condition.right, BindParameter)
+        and any(condition.left.compare(column.__clause_element__())  # type: ignore[attr-defined]
+                for column in target.unique)
+    )
 
 
 def _unfilterable(detail: str) -> ScimError:

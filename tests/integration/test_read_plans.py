@@ -91,3 +91,22 @@ def test_a_cursor_page_seeks_the_sort_index_to_its_position(
         assert "ix_scim_users_org_created (org_id=? AND created_at>?)" in plan, plan
     else:
         assert "ix_scim_users_org_created" in plan and "created_at >=" in plan, plan
+
+
+def test_a_lookup_by_user_name_is_one_statement_on_the_unique_index(
+    database: Database, make_org: Callable[..., OrgRef]
+) -> None:
+    """`userName eq` matches one user at most: its page is read in one statement, without a
+    page index read first or a count; SQLite reads it by the (org, lowered userName) unique
+    index. (PostgreSQL without statistics takes an org_id index and filters, as it did for
+    the page index query before; with them it takes the unique index, bench/README.md.)"""
+    org = make_org()
+    _seeded(database, org, 100)
+    result, seen = _listed(database, org,
+                           ListQuery(page=Page(1, 100), filter='userName eq "USER007"'))
+    assert [found.row.data["userName"] for found in result.rows] == ["user007"]
+    assert result.total == 1
+    statements = [entry for entry in seen if not entry[0].startswith("BEGIN")]
+    assert len(statements) == 1, [statement for statement, _ in seen]
+    if database.engine.dialect.name == "sqlite":
+        assert "(org_id=? AND user_name_norm=?)" in _plan(database, *statements[0])
