@@ -51,3 +51,17 @@ def test_a_write_lock_held_past_the_busy_timeout_is_sqlalchemys_error(
         session.execute(text("SELECT 1"))
     other.close()
     database.dispose()
+
+
+def test_a_read_opened_inside_a_write_begins_deferred(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the write's own BEGIN is IMMEDIATE: a read inside it would otherwise wait for
+    the lock its own thread holds."""
+    monkeypatch.setattr(db_module, "SQLITE_BUSY_TIMEOUT_MS", 20)
+    database = Database(f"sqlite:///{tmp_path / 'nested.db'}")
+    with database.transaction() as write:
+        write.execute(text("SELECT 1"))
+        with database.transaction(write=False) as read:
+            assert read.execute(text("SELECT 1")).scalar() == 1
+    database.dispose()
