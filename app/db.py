@@ -8,6 +8,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
 """An unreachable host (failover, dropped packets) fails a connection attempt within this
 instead of the TCP timeout of minutes, so the request gets its 503 (app.errors) before
 gunicorn's worker timeout kills it."""
-_BEGIN_OPTION = "scim_sqlite_begin"
+_IMMEDIATE: ContextVar[bool] = ContextVar("scim_sqlite_immediate", default=False)
+"""Set while a write transaction begins on SQLite: its BEGIN is then IMMEDIATE."""
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -34,10 +36,31 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def on_begin(conn: Any) -> None:
-        mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+    # The dialect's do_begin (a no-op for pysqlite, which begins implicitly and too late) is
+    # where SQLAlchemy begins a transaction, wrapping its errors: a lock held past
+    # busy_timeout is an OperationalError, which app.errors answers with 503. A "begin"
+    # event did this before, but with any Connection event SQLAlchemy dispatches every
+    # event point of every connection (GET of a user: 160 Python calls, 0.76 -> 0.71 ms of
+    # CPU in-process; bench/README.md). The pool's "connect" event runs once a connection.
+    engine.dialect.do_begin = _begin  # type: ignore[method-assign]
+
+
+def _begin(dbapi_connection: Any) -> None:
+    """BEGIN on the driver's connection, without SQLAlchemy's statement machinery
+    (BEGIN has no parameters and no result; statement events do not see it)."""
+    mode = "IMMEDIATE" if _IMMEDIATE.get() else "DEFERRED"
+    dbapi_connection.driver_connection.execute(f"BEGIN {mode}")
+
+
+def _begin_immediate(session: Session) -> None:
+    """Begins the session's transaction now, with SQLite's write lock (BEGIN IMMEDIATE),
+    rather than at its first statement: the flag is set only for this, so a read that the
+    write's code opens inside it still begins DEFERRED."""
+    flag = _IMMEDIATE.set(True)
+    try:
+        session.connection()
+    finally:
+        _IMMEDIATE.reset(flag)
 
 
 class _WriterQueue:
@@ -108,13 +131,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        self._write_engine = (
-            self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
-            if self.is_sqlite
-            else self.engine
-        )
-        self._read_sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         sqlite_file = _sqlite_file(url)
         self._writers = _WriterQueue(sqlite_file) if sqlite_file else None
 
@@ -122,8 +139,9 @@ class Database:
     def transaction(self, write: bool = True) -> Iterator[Session]:
         """Commit on success, roll back on any exception. Writes start with the write lock
         on SQLite so that two writers never both read a seat count and then upgrade."""
-        factory = self._write_sessions if write else self._read_sessions
-        with self._turn(write), factory() as session, session.begin():
+        with self._turn(write), self._sessions() as session, session.begin():
+            if write and self.is_sqlite:
+                _begin_immediate(session)
             yield session
 
     def _turn(self, write: bool) -> AbstractContextManager[None]:

@@ -1,5 +1,6 @@
 """Every authenticated SCIM route in one table, on one blueprint: a bearer token (auth) and
-the URL check (request) before each handler, and the path leniency (paths) installed with it.
+the URL check (request) before each handler, and the path leniency (paths) and the cookieless
+session (cookies) installed with it.
 Discovery has a blueprint of its own, because it must answer without a token."""
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask import Blueprint, Response
 
 from app.scim_api import bulk, groups, search, seat_types, users
 from app.scim_api.auth import authenticate_scim_client, finish_request
+from app.scim_api.cookies import install_cookieless_scim
 from app.scim_api.paths import PREFIX, install_canonical_paths
 from app.scim_api.request import check_url
 from scim.listing import EVERYTHING, GROUPS, USERS, Source
@@ -54,5 +56,6 @@ bp.before_request(partial(authenticate_scim_client, _READS))
 bp.before_request(check_url)
 bp.teardown_request(finish_request)
 bp.record_once(install_canonical_paths)
+bp.record_once(install_cookieless_scim)
 for rule, method, endpoint, handler, _ in ROUTES:
     bp.add_url_rule(rule, endpoint, handler, methods=[method])
