@@ -160,7 +160,7 @@ def bench_peer(peer: Peer, config: Config, workdir: Path, ceiling_rps: float
 def bench_subject(name: str, config: Config, workdir: Path, ceiling_rps: float
                   ) -> list[dict[str, Any]]:
     if name == SELF:
-        return bench_backend("sqlite", config, workdir, ceiling_rps)
+        return bench_backend("sqlite", config, workdir, ceiling_rps).results
     return bench_peer(PEERS[name], config, workdir, ceiling_rps)
 
 
