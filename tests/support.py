@@ -271,3 +271,17 @@ def open_seat_requests(database: Database, org_id: str, people: int) -> list[str
             assert asked is not None, "the org's policy is not request"
             ids.append(asked.request.id)
     return ids
+
+
+def add_premium(database: Database, org_id: str, seats: int, *, now: datetime = NOW,
+                minimum_seats: int = 0, actor: str = "test") -> None:
+    """The second seat type the seat-type tests sell: `premium`, at twice the standard price
+    and ranked above the default, so a user asking for it or mapped to it moves up."""
+    from seats import seat_types, seating
+    from seats.seat_types import NewSeatType
+
+    with database.transaction() as session:
+        pool = seating.lock_and_renew(session, org_id, now)
+        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=seats,
+                                                       rank=10, minimum_seats=minimum_seats),
+                            actor=actor, now=now)

@@ -8,21 +8,13 @@ import pytest
 
 from app.db import Database
 from scim import seat_mappings
-from seats import seat_types, seating
-from seats.seat_types import NewSeatType
+from seats import seat_types
 from tests.api.test_console import KEY, Console, make_console  # noqa: F401 (fixture)
 from tests.api.test_seat_types_api import add_members, asking, group, map_group
-from tests.conftest import NOW
-from tests.support import assert_seat_invariant
+from tests.support import add_premium, assert_seat_invariant
 
 pytestmark = pytest.mark.date_sensitive  # quotes need a running term
 
-
-def _add_premium(database: Database, org_id: str) -> None:
-    with database.transaction() as session:
-        pool = seating.lock_and_renew(session, org_id, NOW)
-        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=1,
-                                                       rank=10), actor="test", now=NOW)
 
 
 def _totals(database: Database, org_id: str) -> dict[str, int]:
@@ -34,7 +26,7 @@ def test_edge_79_the_billing_page_has_a_card_per_type_each_with_its_pencil(
     make_console: Callable[..., Console], database: Database,  # noqa: F811
 ) -> None:
     console = make_console("primary_owner", seats=3)
-    _add_premium(database, console.admin.org_id)
+    add_premium(database, console.admin.org_id, 1)
     page = console.client.get("/console/billing").get_data(as_text=True)
     for key, total in (("premium", 1), ("standard", 3)):
         assert f'data-testid="seats-total-{key}">{total}<' in page
@@ -51,7 +43,7 @@ def test_edge_80_the_upgrade_flow_buys_seats_of_the_edited_type(
 ) -> None:
     console = make_console("primary_owner", seats=3)
     org_id = console.admin.org_id
-    _add_premium(database, org_id)
+    add_premium(database, org_id, 1)
     priced = console.post("/billing/seats", {"total": "3", "seat_type": "premium"})
     assert priced.status_code == 303, priced.get_data(as_text=True)
     review = console.client.get(priced.headers["Location"]).get_data(as_text=True)
@@ -75,7 +67,7 @@ def test_edge_81_the_users_page_shows_and_filters_by_type_and_waiting(
 ) -> None:
     console = make_console("primary_owner", seats=1)
     scim = console.admin.scim
-    _add_premium(database, console.admin.org_id)
+    add_premium(database, console.admin.org_id, 1)
     scim.create("ada", **asking("premium"))
     bob = scim.create("bob")
     engineers = group(scim, "Engineers")
@@ -104,7 +96,7 @@ def test_edge_84_the_mappings_page_previews_a_change_then_makes_it(
     console = make_console("primary_owner", seats=3)
     org_id = console.admin.org_id
     scim = console.admin.scim
-    _add_premium(database, org_id)  # one premium seat
+    add_premium(database, org_id, 1)  # one premium seat
     members = [scim.create(name)["id"] for name in ("ada", "bob")]
     engineers = group(scim, "Engineers", *members)
     page = console.client.get("/console/seat-types").get_data(as_text=True)
@@ -141,7 +133,7 @@ def test_mapping_pages_refuse_bad_input_and_viewers(
     make_console: Callable[..., Console], database: Database,  # noqa: F811
 ) -> None:
     console = make_console("primary_owner", seats=3)
-    _add_premium(database, console.admin.org_id)
+    add_premium(database, console.admin.org_id, 1)
     engineers = group(console.admin.scim, "Engineers")
     assert console.client.get("/console/seat-types/preview?group=nope").status_code == 404
     assert console.client.get(

@@ -13,12 +13,11 @@ from sqlalchemy import update
 from app.db import Database
 from app.factory import create_app
 from app.settings import Settings
-from seats import credentials, events, seat_types, seating
+from seats import credentials, events
 from seats.models import OutboxEvent
-from seats.seat_types import NewSeatType
 from tests.conftest import NOW
 from tests.live_server import live_server
-from tests.support import Scim, user_body
+from tests.support import Scim, add_premium, user_body
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -149,10 +148,7 @@ def test_seat_gauges_have_a_sample_per_seat_type(
     """Edge case 85 of docs/spec/seat-types.md: `seat_type` label; the org's sum unchanged."""
     scim = make_scim(seats=2)
     scim.create("one")
-    with app.extensions["db"].transaction() as session:
-        pool = seating.lock_and_renew(session, scim.org_id, NOW)
-        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=3,
-                                                       rank=10), actor="test", now=NOW)
+    add_premium(app.extensions["db"], scim.org_id, 3)
     assert scim.post("/Users", {**user_body("two"),
                                 "roles": [{"value": "premium"}]}).status_code == 201
     samples = scrape(app)

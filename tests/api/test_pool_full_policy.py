@@ -11,15 +11,15 @@ import pytest
 from sqlalchemy import select
 
 from app.db import Database
-from seats import seat_types, seating
+from seats import seat_types
 from seats.models import AuditEvent, Contract, Invoice, OutboxEvent
 from seats.money import round_half_up
 from seats.proration import prorate
-from seats.seat_types import NewSeatType
 from tests.api.test_bulk import bulk_body, post_user
 from tests.conftest import NOW
 from tests.support import (
     Admin,
+    add_premium,
     assert_problem,
     assert_scim_error,
     assert_seat_invariant,
@@ -192,10 +192,7 @@ def test_a_type_that_is_full_buys_a_seat_of_that_type_at_its_price(
     make_admin: Callable[..., Admin], database: Database
 ) -> None:
     admin = make_admin(3)
-    with database.transaction() as session:
-        pool = seating.lock_and_renew(session, admin.org_id, NOW)
-        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=0,
-                                                       rank=10), actor="test:operator", now=NOW)
+    add_premium(database, admin.org_id, 0, actor="test:operator")
     auto_top_up(admin, 1)
     admin.scim.create("ada", entitlements=[{"value": "premium"}])
     with database.transaction(write=False) as session:

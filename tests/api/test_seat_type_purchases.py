@@ -8,13 +8,10 @@ from typing import Any
 import pytest
 
 from app.db import Database
-from seats import seat_types, seating
-from seats.seat_types import NewSeatType
 from tests.api.admin_support import read
 from tests.api.test_seat_commerce import books, buy
 from tests.api.test_seat_types_api import add_members, group, map_group
-from tests.conftest import NOW
-from tests.support import Admin, assert_problem, assert_seat_invariant
+from tests.support import Admin, add_premium, assert_problem, assert_seat_invariant
 
 pytestmark = pytest.mark.date_sensitive  # seat claims and quotes need a running term
 
@@ -22,11 +19,7 @@ pytestmark = pytest.mark.date_sensitive  # seat claims and quotes need a running
 def _two_types(make_admin: Callable[..., Admin], database: Database, *, premium: int = 1,
                standard: int = 3) -> Admin:
     owner = make_admin(seats=standard)
-    with database.transaction() as session:
-        pool = seating.lock_and_renew(session, owner.scim.org_id, NOW)
-        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000,
-                                                       seats=premium, rank=10),
-                            actor="test", now=NOW)
+    add_premium(database, owner.scim.org_id, premium)
     return owner
 
 

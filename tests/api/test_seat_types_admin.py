@@ -8,13 +8,18 @@ import pytest
 from sqlalchemy import select
 
 from app.db import Database
-from seats import events, seat_types, seating
+from seats import events
 from seats.models import OutboxEvent
-from seats.seat_types import NewSeatType
 from tests.api.admin_support import read
 from tests.api.test_seat_types_api import add_members, asking, group, map_group
-from tests.conftest import NOW
-from tests.support import Admin, assert_problem, assert_seat_invariant, patch_body, snapshot
+from tests.support import (
+    Admin,
+    add_premium,
+    assert_problem,
+    assert_seat_invariant,
+    patch_body,
+    snapshot,
+)
 
 pytestmark = pytest.mark.date_sensitive  # seat claims need a running term
 
@@ -23,10 +28,7 @@ def test_edge_64_the_admin_api_shows_types_and_waiting_users(
     make_admin: Callable[..., Admin], database: Database,
 ) -> None:
     owner = make_admin(seats=3)
-    with database.transaction() as session:
-        pool = seating.lock_and_renew(session, owner.scim.org_id, NOW)
-        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=1,
-                                                       rank=10), actor="test", now=NOW)
+    add_premium(database, owner.scim.org_id, 1)
     ada = owner.scim.create("ada", **asking("premium"))
     bob = owner.scim.create("bob")
     engineers = group(owner.scim, "Engineers")
@@ -49,10 +51,7 @@ def test_edge_81_users_filtered_by_seat_type_and_waiting(
     make_admin: Callable[..., Admin], database: Database,
 ) -> None:
     owner = make_admin(seats=3)
-    with database.transaction() as session:
-        pool = seating.lock_and_renew(session, owner.scim.org_id, NOW)
-        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=1,
-                                                       rank=10), actor="test", now=NOW)
+    add_premium(database, owner.scim.org_id, 1)
     ada = owner.scim.create("ada", **asking("premium"))
     bob = owner.scim.create("bob")
     engineers = group(owner.scim, "Engineers")
@@ -76,10 +75,7 @@ def test_edge_70_a_purchase_adds_default_seats_and_moves_users_waiting_for_them(
     """Until purchases are per type, a purchase adds seats of the default type; users waiting
     for it move in the purchase's transaction."""
     owner = make_admin(seats=1)
-    with database.transaction() as session:
-        pool = seating.lock_and_renew(session, owner.scim.org_id, NOW)
-        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=1,
-                                                       rank=10), actor="test", now=NOW)
+    add_premium(database, owner.scim.org_id, 1)
     owner.scim.create("holder")
     ada = owner.scim.create("ada", **asking("premium"))
     dropped = owner.scim.put(f"/Users/{ada['id']}", {
@@ -101,10 +97,7 @@ def test_edge_82_mappings_through_the_admin_api_move_users_in_the_same_transacti
     make_admin: Callable[..., Admin], database: Database,
 ) -> None:
     owner = make_admin(seats=3)
-    with database.transaction() as session:
-        pool = seating.lock_and_renew(session, owner.scim.org_id, NOW)
-        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=1,
-                                                       rank=10), actor="test", now=NOW)
+    add_premium(database, owner.scim.org_id, 1)
     ada, bob = owner.scim.create("ada"), owner.scim.create("bob")
     engineers = group(owner.scim, "Engineers", ada["id"], bob["id"])
     assert read(owner, "/seat-types/premium/mappings") == {"mappings": []}
@@ -127,10 +120,7 @@ def test_edge_83_mapping_refusals_change_nothing(
     make_admin: Callable[..., Admin], database: Database,
 ) -> None:
     owner = make_admin(seats=3)
-    with database.transaction() as session:
-        pool = seating.lock_and_renew(session, owner.scim.org_id, NOW)
-        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=1,
-                                                       rank=10), actor="test", now=NOW)
+    add_premium(database, owner.scim.org_id, 1)
     engineers = group(owner.scim, "Engineers", owner.scim.create("ada")["id"])
     before = snapshot(database, owner.scim.org_id)
 
@@ -153,10 +143,7 @@ def test_edge_88_seats_exhausted_counts_the_users_still_waiting_for_the_type(
     """Premium's one seat freed goes to the oldest waiter; premium is full again and the
     event says one user still waits for it."""
     owner = make_admin(seats=5)
-    with database.transaction() as session:
-        pool = seating.lock_and_renew(session, owner.scim.org_id, NOW)
-        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=1,
-                                                       rank=10), actor="test", now=NOW)
+    add_premium(database, owner.scim.org_id, 1)
     ada = owner.scim.create("ada", **asking("premium"))
     bob, cyd = owner.scim.create("bob"), owner.scim.create("cyd")
     engineers = group(owner.scim, "Engineers")

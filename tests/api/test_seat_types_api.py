@@ -20,6 +20,7 @@ from seats.seat_types import NewSeatType
 from tests.conftest import NOW
 from tests.support import (
     Scim,
+    add_premium,
     assert_scim_error,
     assert_seat_invariant,
     patch_body,
@@ -36,11 +37,7 @@ ACTOR = "test:operator"
 def two_types(make_scim: Callable[..., Scim], database: Database, *, standard: int,
               premium: int) -> Scim:
     scim = make_scim(seats=standard)
-    with database.transaction() as session:
-        pool = seating.lock_and_renew(session, scim.org_id, NOW)
-        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000,
-                                                       seats=premium, rank=10),
-                            actor=ACTOR, now=NOW)
+    add_premium(database, scim.org_id, premium, actor=ACTOR)
     return scim
 
 

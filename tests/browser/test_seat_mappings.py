@@ -7,20 +7,16 @@ from collections.abc import Callable
 
 from playwright.sync_api import expect
 
-from seats import seat_types, seating
-from seats.seat_types import NewSeatType
+from seats import seat_types
 from tests.browser.conftest import Console
-from tests.conftest import NOW
+from tests.support import add_premium
 
 
 def test_edge_84_map_a_group_after_its_preview_then_remove_it(
     make_console: Callable[..., Console],
 ) -> None:
     console = make_console(3)
-    with console.database.transaction() as session:
-        pool = seating.lock_and_renew(session, console.org_id, NOW)
-        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=2,
-                                                       rank=10), actor="test", now=NOW)
+    add_premium(console.database, console.org_id, 2)
     members = [{"value": console.add_user(name)} for name in ("ada", "bob")]
     created = console.scim("POST", "/Groups", {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],

@@ -8,10 +8,9 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import expect
 
-from seats import seat_types, seating
-from seats.seat_types import NewSeatType
+from seats import seat_types
 from tests.browser.conftest import Console
-from tests.conftest import NOW
+from tests.support import add_premium
 
 
 @pytest.mark.date_sensitive  # the billing page prices the rest of the term
@@ -19,10 +18,7 @@ def test_edge_80_buying_premium_seats_from_the_premium_card(
     make_console: Callable[..., Console],
 ) -> None:
     console = make_console(3)
-    with console.database.transaction() as session:
-        pool = seating.lock_and_renew(session, console.org_id, NOW)
-        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=1,
-                                                       rank=10), actor="test", now=NOW)
+    add_premium(console.database, console.org_id, 1)
     page = console.page
     console.sign_in_with_link("primary_owner")
     expect(page.get_by_test_id("seats-total-premium")).to_have_text("1")

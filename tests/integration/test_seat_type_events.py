@@ -10,9 +10,9 @@ import pytest
 
 from app.db import Database
 from seats import events, seat_types, seating
-from seats.seat_types import NewSeatType
 from tests.conftest import NOW, OrgRef
 from tests.integration.test_events import outbox
+from tests.support import add_premium
 
 pytestmark = pytest.mark.date_sensitive  # claims need a running term
 
@@ -38,10 +38,7 @@ def test_edge_86_premium_running_out_is_told_with_its_type_while_standard_has_pl
     make_org: Callable[..., OrgRef], database: Database,
 ) -> None:
     org = make_org(10)
-    with database.transaction() as session:
-        pool = seating.lock_and_renew(session, org.id, NOW)
-        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=2,
-                                                       rank=10), actor="test", now=NOW)
+    add_premium(database, org.id, 2)
     _claim(database, org.id, "standard")
     _claim(database, org.id, "premium")  # 1 of 2 premium: under 90 %
     assert outbox(database, org.id) == []
@@ -66,11 +63,7 @@ def test_edge_87_the_renewal_notice_counts_each_types_renewal(
     pool, max(4, 3) = 4."""
     org = make_org(10, term_start=date(2026, 1, 1), minimum_seats=4)  # ends 2027-01-01
     june = datetime(2026, 6, 1, 9, tzinfo=UTC)
-    with database.transaction() as session:
-        pool = seating.lock_and_renew(session, org.id, june)
-        seat_types.add_type(session, pool, NewSeatType("premium", "Premium", 60_000, seats=4,
-                                                       rank=10, minimum_seats=3),
-                            actor="test", now=june)
+    add_premium(database, org.id, 4, now=june, minimum_seats=3)
     for key in ("standard", "standard", "premium"):
         _claim(database, org.id, key, june)
     notice = datetime(2026, 12, 27, 9, tzinfo=UTC)
