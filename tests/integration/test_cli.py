@@ -4,22 +4,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from click.testing import CliRunner
-
-from app.cli import main
 
 pytestmark = pytest.mark.date_sensitive  # also run at each instant of tests/date_matrix.py
 
 
-@pytest.fixture
-def run(database_url: str, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("SCIM_DATABASE_URL", database_url)
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def test_create_org_issue_token_and_seats(run) -> None:

@@ -4,25 +4,10 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-import pytest
-from click.testing import CliRunner, Result
-
-from app.cli import main
 from app.db import Database
 from seats import credentials
 from seats.models import OAuthClientRow
 from tests.conftest import NOW
-
-
-@pytest.fixture
-def run(database_url: str, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("SCIM_DATABASE_URL", database_url)
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def issued(output: str) -> dict[str, str]:

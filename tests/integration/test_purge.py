@@ -9,10 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from click.testing import CliRunner
 from sqlalchemy import select
 
-from app.cli import main
 from app.db import Database
 from seats import idempotency
 from seats.models import IdempotencyKey
@@ -71,11 +69,6 @@ def test_a_purged_key_is_claimed_anew(database: Database, org: OrgRef) -> None:
         assert idempotency.claim(session, org.id, key, "f" * 64, T0 + DAY * 2) is None
 
 
-@pytest.fixture
-def run(database_url: str, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("SCIM_DATABASE_URL", database_url)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
 
 
 def test_the_command_reports_how_many_it_purged(run, database: Database, org: OrgRef,

@@ -3,27 +3,18 @@
 API's rules and refuses in one clear line."""
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import select
 
-from app.cli import main
 from app.db import Database
 from seats.models import AuditEvent, BillingProfile
 from tests.conftest import OrgRef
+from tests.integration.conftest import Run
 
 pytestmark = pytest.mark.date_sensitive  # the CLI is in the date matrix
 
-Run = Callable[..., Result]
 
 
-@pytest.fixture
-def run(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Run:
-    monkeypatch.setenv("SCIM_DATABASE_URL", database_url)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
 
 
 def test_224_the_cli_sets_the_profile_and_audits_it(run: Run, org: OrgRef,

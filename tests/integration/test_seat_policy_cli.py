@@ -2,27 +2,18 @@
 rules, audited under the actor `cli` (docs/spec/pool-full-policies.md, edge case 403)."""
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import select
 
-from app.cli import main
 from app.db import Database
 from seats.models import AuditEvent, SeatPolicy
 from tests.conftest import OrgRef
+from tests.integration.conftest import Run
 
 pytestmark = pytest.mark.date_sensitive  # the CLI is in the date matrix
 
-Run = Callable[..., Result]
 
 
-@pytest.fixture
-def run(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Run:
-    monkeypatch.setenv("SCIM_DATABASE_URL", database_url)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
 
 
 def test_edge_403_the_cli_prints_and_sets_the_policy_audited(run: Run, org: OrgRef,

@@ -6,9 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from click.testing import CliRunner, Result
 
-from app.cli import main
 from app.db import Database
 from scim import groups, users
 from seats import orgs
@@ -18,15 +16,6 @@ from tests.support import assert_seat_invariant
 pytestmark = pytest.mark.date_sensitive  # seat claims need a running term
 
 
-@pytest.fixture
-def run(database_url: str, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("SCIM_DATABASE_URL", database_url)
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def test_edge_63_two_types_from_the_cli_and_a_mapped_group_moves_its_member(

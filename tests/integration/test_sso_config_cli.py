@@ -9,30 +9,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from jwt.algorithms import OKPAlgorithm, RSAAlgorithm
 
-from app.cli import main
 from app.db import Database
 from seats.models import SsoConfig
 from tests.conftest import OrgRef
+from tests.integration.conftest import Run
 
 ISSUER = "https://idp.example.com/"
 AUDIENCE = "scim-seats-client"
 
-Run = Callable[..., Result]
 
 
-@pytest.fixture
-def run(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Run:
-    monkeypatch.setenv("SCIM_DATABASE_URL", database_url)
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def _rsa_jwk(*, private: bool = False) -> dict[str, Any]:
