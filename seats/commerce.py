@@ -176,11 +176,6 @@ def _refuse_stale_lines(quote: Quote, types: seat_types.SeatTypes) -> None:
         )
 
 
-def quote_seats(session: Session, org_id: str, quote_id: str) -> int:
-    """How many seats a quote was for, over all its lines."""
-    return sum(line.add_seats for line in quote_request(session, org_id, quote_id))
-
-
 def quote_request(session: Session, org_id: str, quote_id: str) -> list[SeatLine]:
     """What a quote asked for, line by line, to price a fresh one after it became unusable."""
     quote = session.scalar(select(Quote).where(Quote.id == quote_id, Quote.org_id == org_id))

@@ -2,7 +2,7 @@
 fraction's denominator
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-05 10:20:00
 
 Entries written before this revision have no names (NULL): the console and the exports show

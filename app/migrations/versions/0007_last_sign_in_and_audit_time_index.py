@@ -1,7 +1,7 @@
 """the users' last SSO sign-in, for the idle-seat report; the audit log by time
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-05 11:00:00
 
 A seat is idle when its user has neither signed in through SSO nor been changed through SCIM

@@ -2,11 +2,10 @@
 requests of the `request` policy
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-05 11:00:00
 
-Orgs without a row keep today's behaviour (`refuse`). down_revision is '0006' until the
-branch adding 0007 lands; then this revision follows '0007'.
+Orgs without a row keep today's behaviour (`refuse`).
 """
 from __future__ import annotations
 
