@@ -15,7 +15,6 @@ from scim import seat_choice, seat_mappings
 from scim.tables import GroupRow
 from seats import seat_types
 from seats.clock import utcnow
-from seats.errors import UnknownSeatType
 
 MAX_GROUPS = 1_000
 """Groups offered in the form's list; an org with more maps the rest through the admin API."""
@@ -48,10 +47,7 @@ def preview() -> str:
     key = request.args.get("type", "")[:64] or None
     with current_db().transaction(write=False) as session:
         group = _group(session, group_id)
-        try:
-            forecast = seat_mappings.preview_mapping(session, g.org_id, group.id, key)
-        except UnknownSeatType:
-            abort(404, "No such seat type in this organisation.")
+        forecast = seat_mappings.preview_mapping(session, g.org_id, group.id, key)
         names = {t.key: t.name for t in seat_types.list_types(session, g.org_id)}
     form = MappingForm(group_id=group.id, seat_type=key or "")
     return render_template("console/seat_mapping_preview.html", group=group, key=key,
@@ -66,10 +62,7 @@ def change() -> Response:
     key = form.seat_type.data or None
     with current_db().transaction() as session:
         group = _group(session, submitted(form.group_id.data))
-        try:
-            seat_choice.map_group(session, g.org_id, group, key, actor=g.actor, now=utcnow())
-        except UnknownSeatType:
-            abort(404, "No such seat type in this organisation.")
+        seat_choice.map_group(session, g.org_id, group, key, actor=g.actor, now=utcnow())
         name = group.display_name
     flash(f"Members of {name} now hold {key} seats." if key else
           f"{name} is no longer mapped: its members hold the seat type they want without it.",
