@@ -23,7 +23,7 @@ from scim import signin
 from scim.errors import ScimError
 from scim.text import UnstorableText
 from scim.users import WriteContext
-from seats import seating, sso_providers
+from seats import seat_requests, seating, sso_providers
 from seats.clock import utcnow
 from seats.errors import NoSeatAvailable, SeatsError
 from seats.models import SsoConfig
@@ -213,32 +213,35 @@ def _sign_in_once_more_after_conflict(
         return signin.sign_in(session, identity, ctx)
 
 
-def _record_refusal(identity: signin.Identity, ctx: WriteContext, reason: str) -> None:
-    """In a transaction of its own, after the refused one rolled back: a trace, nothing else."""
-    with current_db().transaction() as session:
-        seating.record_refusal(
-            session, ctx.org_id, actor=ctx.actor,
-            subject=f"userName:{identity.user_name}"[:AUDIT_TEXT_MAX], reason=reason, now=utcnow(),
-            subject_name=identity.user_name,
-        )
-
-
-def _request_seat(identity: signin.Identity, ctx: WriteContext,
-                  refusal: NoSeatAvailable) -> dict[str, Any] | None:
-    """The answer of a sign-in queued under the `request` policy, or None (refuse)."""
+def _after_refusal(identity: signin.Identity, ctx: WriteContext,
+                   refusal: SeatsError) -> dict[str, Any] | None:
+    """In one transaction of its own, after the refused one rolled back: under the `request`
+    policy a sign-in refused for want of a seat becomes the person's seat request (its
+    answer is returned); otherwise the refusal leaves its trace and None is returned."""
     ttl = timedelta(hours=current_settings().seat_request_ttl_hours)
     with current_db().transaction() as session:
-        asked = signin.request_seat(session, identity, refusal, ctx, ttl)
-        if asked is None:
-            return None
-        return {
-            "status": "seat_requested", "seat": "requested", "request_id": asked.request.id,
-            "userName": asked.request.user_name, "seat_type": asked.request.seat_type_key,
-            "requested_at": asked.request.requested_at.isoformat(),
-            "expires_at": asked.request.expires_at.isoformat(),
-            "message": "All seats are in use; your administrator has been asked for a seat "
-                       "for you. Sign in again once they approve.",
-        }
+        if isinstance(refusal, NoSeatAvailable):
+            asked = signin.request_seat(session, identity, refusal, ctx, ttl)
+            if asked is not None:
+                return _requested(asked)
+        seating.record_refusal(
+            session, ctx.org_id, actor=ctx.actor,
+            subject=f"userName:{identity.user_name}"[:AUDIT_TEXT_MAX],
+            reason=signin.refusal_description(refusal), now=utcnow(),
+            subject_name=identity.user_name,
+        )
+        return None
+
+
+def _requested(asked: seat_requests.Asked) -> dict[str, Any]:
+    return {
+        "status": "seat_requested", "seat": "requested", "request_id": asked.request.id,
+        "userName": asked.request.user_name, "seat_type": asked.request.seat_type_key,
+        "requested_at": asked.request.requested_at.isoformat(),
+        "expires_at": asked.request.expires_at.isoformat(),
+        "message": "All seats are in use; your administrator has been asked for a seat "
+                   "for you. Sign in again once they approve.",
+    }
 
 
 def _admit(identity: signin.Identity,
@@ -247,12 +250,10 @@ def _admit(identity: signin.Identity,
     try:
         return _sign_in_once_more_after_conflict(identity, ctx)
     except SeatsError as exc:
-        requested = _request_seat(identity, ctx, exc) if isinstance(exc, NoSeatAvailable) else None
+        requested = _after_refusal(identity, ctx, exc)
         if requested is not None:
             return requested
-        description = signin.refusal_description(exc)
-        _record_refusal(identity, ctx, description)
-        raise SsoError(403, "access_denied", description) from exc
+        raise SsoError(403, "access_denied", signin.refusal_description(exc)) from exc
     except signin.SignInRefused as exc:
         raise SsoError(403, "access_denied", str(exc)) from exc
 

@@ -137,10 +137,13 @@ def request_seat(session: Session, identity: Identity, refusal: NoSeatAvailable,
                  ctx: users.WriteContext, ttl: timedelta) -> seat_requests.Asked | None:
     """Under the `request` policy, a sign-in refused for want of a seat becomes (or finds)
     the person's seat request; None under any other policy, and the refusal stands. Runs in
-    a transaction of its own after the refused one rolled back, like a refusal's audit."""
-    pool = seating.lock_and_renew(session, ctx.org_id, ctx.now)
+    a transaction of its own after the refused one rolled back, like a refusal's audit. The
+    policy is read before the seat lock: under any other policy the caller's refusal trace
+    takes the lock once, and a policy changed meanwhile only opens a request the admin can
+    still deny."""
     if pool_full.policy_of(session, ctx.org_id).policy != pool_full.REQUEST:
         return None
+    pool = seating.lock_and_renew(session, ctx.org_id, ctx.now)
     return seat_requests.ask(session, pool, user_name=identity.user_name,
                              identity=asdict(identity), seat_type_key=refusal.seat_type,
                              actor=ctx.actor, ttl=ttl, now=ctx.now)

@@ -59,7 +59,9 @@ def actor_name(session: Session, actor: str) -> str | None:
     model = _CREDENTIALS.get(kind)
     if model is None:
         return None
-    return session.scalar(select(model.name).where(model.id == ref))
+    name = session.scalar(select(model.name).where(model.id == ref))
+    name_actor(session, actor, name)  # a transaction auditing several changes reads it once
+    return name
 
 
 _INSERT = insert(AuditEvent)

@@ -65,10 +65,6 @@ class Contract(Base):
         """A renewal buys the seats in use, but never fewer than the contract's minimum."""
         return max(self.minimum_seats, assigned)
 
-    def renewal_amount_minor(self, assigned: int) -> int:
-        """A renewal is a whole year of every renewed seat: no proration."""
-        return self.renewal_quantity(assigned) * self.unit_price_minor
-
 
 class SeatPool(Base):
     """Seats bought for the current term (`total`) and held by active users (`assigned`).
