@@ -62,11 +62,6 @@ def apply_patch(
     return parse_patch(body, schema, extensions).apply(resource)
 
 
-def writes(body: Any, name: str, schema: Schema, extensions: tuple[Schema, ...] = ()) -> bool:
-    """Whether applying `body` could assign or remove `schema`'s attribute `name`."""
-    return parse_patch(body, schema, extensions).writes(name)
-
-
 def parse_operations(body: Any) -> list[dict[str, Any]]:
     """The operations of a PatchOp message (RFC 7644 §3.5.2), checked for shape only: the op
     and path of each are checked when it is applied, so an error names the operation it is in
