@@ -377,8 +377,8 @@ def _total(
     session: Session, plan: _Plan, page: Page, found: int, parameters: dict[str, Any]
 ) -> int:
     """A page that ends before its count holds the last match, so the matches are the rows
-    before it and its own: no count query. A lookup by userName, the commonest IdP query,
-    costs one statement less. A full page, or an empty one past the first index, is counted."""
+    before it and its own: no count query (a first page by userName or id is `_single`'s and
+    never gets here). A full page, or an empty one past the first index, is counted."""
     if 0 < found < page.count or (found == 0 and page.start_index == 1 and page.count > 0):
         return page.start_index - 1 + found
     return _counted(session, plan, parameters)

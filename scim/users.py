@@ -51,7 +51,8 @@ def _subject(row: UserRow) -> str:
 _USER_BY_ID = select(UserRow).where(
     UserRow.org_id == bindparam("org_id"), UserRow.id == bindparam("user_id")
 )
-"""Built once: every GET of a user runs it, and building it cost more than the lookup."""
+"""Built once, as is `_LOCK_USER` (below) from it: building it cost more than the lookup.
+SCIM GET reads the shown columns instead (`read_user`); the console loads the entity."""
 
 
 def get_user(session: Session, org_id: str, user_id: str) -> UserRow:
