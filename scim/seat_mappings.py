@@ -28,8 +28,10 @@ class Mapping:
     """Users in the group, directly or through nested groups."""
 
 
-def list_mappings(session: Session, org_id: str, key: str | None = None) -> list[Mapping]:
-    """By group name; only the type `key`'s when given."""
+def list_mappings(session: Session, org_id: str, key: str | None = None,
+                  group_id: str | None = None) -> list[Mapping]:
+    """By group name; only the type `key`'s, or the group `group_id`'s, when given (a group's
+    members are walked for each mapping listed, so a question about one group asks for it)."""
     stmt = (
         select(GroupRow.id, GroupRow.display_name, SeatType.key)
         .join(SeatTypeMapping, SeatTypeMapping.group_id == GroupRow.id)
@@ -39,6 +41,8 @@ def list_mappings(session: Session, org_id: str, key: str | None = None) -> list
     )
     if key is not None:
         stmt = stmt.where(SeatType.key == key)
+    if group_id is not None:
+        stmt = stmt.where(SeatTypeMapping.group_id == group_id)
     return [Mapping(row.id, row.display_name, row.key,
                     len(member_users(session, org_id, row.id)))
             for row in session.execute(stmt)]

@@ -83,8 +83,7 @@ def put_seat_type_mapping(key: str, group_id: str) -> Response:
     with current_db().transaction() as session:
         group = _group(session, group_id)
         seat_choice.map_group(session, g.org_id, group, key, actor=g.actor, now=utcnow())
-        (made,) = [m for m in seat_mappings.list_mappings(session, g.org_id, key)
-                   if m.group_id == group_id]
+        (made,) = seat_mappings.list_mappings(session, g.org_id, key, group_id)
     return json_response(MappingSchema().dump(made))
 
 
@@ -113,8 +112,7 @@ def delete_seat_type_mapping(key: str, group_id: str) -> Response:
     with current_db().transaction() as session:
         _known_type(session, key)
         group = _group(session, group_id)
-        if not any(m.group_id == group_id
-                   for m in seat_mappings.list_mappings(session, g.org_id, key)):
+        if not seat_mappings.list_mappings(session, g.org_id, key, group_id):
             raise Problem(404, "MAPPING_NOT_FOUND",
                           f"group {group_id!r} is not mapped to seat type {key!r}")
         seat_choice.map_group(session, g.org_id, group, None, actor=g.actor, now=utcnow())
