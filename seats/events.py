@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Exists, func, select
 from sqlalchemy.orm import Session
 
 from seats import forecast, seat_types
@@ -272,17 +272,19 @@ def forecast_candidates(session: Session, now: datetime) -> list[str]:
                AuditEvent.assigned_after != AuditEvent.assigned_before)
         .exists()
     )
-    return list(session.scalars(
-        select(SeatPool.org_id).where(SeatPool.assigned < SeatPool.total, changed)))
+    return list(session.scalars(select(SeatPool.org_id).where(
+        SeatPool.assigned < SeatPool.total, changed, ~_forecast_sent_today(SeatPool.org_id, now))))
 
 
-def _forecast_sent_today(session: Session, org_id: str, now: datetime) -> bool:
+def _forecast_sent_today(org_id: Any, now: datetime) -> Exists:
+    """A seats.forecast already emitted for the org this UTC day: the sweep leaves such orgs
+    out rather than take their seat lock to find it out, and the warning checks it again
+    under the lock, where two deliverers sweeping at once cannot both miss it."""
     midnight = datetime.combine(now.date(), time(), tzinfo=UTC)
-    query = select(OutboxEvent.id).where(
+    return select(OutboxEvent.id).where(
         OutboxEvent.org_id == org_id, OutboxEvent.event_type == SEATS_FORECAST,
         OutboxEvent.created_at >= midnight,
-    ).limit(1)
-    return session.scalar(query) is not None
+    ).exists()
 
 
 def _forecast_payload(projection: forecast.Forecast, runs_out_on: date, now: datetime,
@@ -304,7 +306,7 @@ def forecast_warning(session: Session, org_id: str, now: datetime, within_days: 
     at most once per UTC day: deliverers sweep every few minutes and the projection moves
     with each claim. Under the pool lock, so two deliverers sweeping at once emit once."""
     pool = lock_pool(session, org_id)
-    if pool.free <= 0 or _forecast_sent_today(session, org_id, now):
+    if pool.free <= 0 or session.scalar(select(_forecast_sent_today(org_id, now))):
         return False
     projection = forecast.of_org(session, org_id, now)
     runs_out_on = projection.runs_out_on

@@ -144,6 +144,16 @@ def test_candidates_are_orgs_whose_seats_changed_within_90_days(
         assert quiet.id not in events.forecast_candidates(session, day(5))
 
 
+def test_an_org_told_today_is_no_candidate_until_the_next_utc_day(
+    growing: OrgRef, database: Database
+) -> None:
+    """The sweep leaves it out instead of taking its seat lock to find it was told."""
+    assert warn(database, growing.id, 5, within_days=5)
+    with database.transaction(write=False) as session:
+        assert growing.id not in events.forecast_candidates(session, day(later_the_same_day(5)))
+        assert growing.id in events.forecast_candidates(session, day(next_midnight(5)))
+
+
 def test_the_sweep_emits_the_forecast_with_the_configured_days(
     growing: OrgRef, database: Database
 ) -> None:
