@@ -28,7 +28,6 @@ class UserRow(Base):
         UniqueConstraint("org_id", "user_name_norm", name="uq_scim_users_org_user_name"),
         Index("ix_scim_users_org_external_id", "org_id", "external_id"),
         Index("ix_scim_users_org_created", "org_id", "created_at", "id"),
-        Index("ix_scim_users_org_active", "org_id", "active"),
         Index("ix_scim_users_org_waiting", "org_id", "waiting_seat_type_key", "waiting_since"),
         ForeignKeyConstraint(["org_id", "seat_type_key"], ["seat_types.org_id", "seat_types.key"],
                              name="fk_scim_users_seat_type"),
@@ -39,7 +38,8 @@ class UserRow(Base):
             "active OR (seat_type_key IS NULL AND waiting_seat_type_key IS NULL)",
             name="unseated_hold_nothing",
         ),
-        # The idle-seat report: active users whose last change and last sign-in are old.
+        # The idle-seat report (active users whose last change and last sign-in are old), and
+        # as its prefix every lookup by (org, active): migration 0011 dropped that narrower one.
         Index("ix_scim_users_org_idle", "org_id", "active", "last_modified_at",
               "last_sign_in_at"),
     )
