@@ -110,14 +110,15 @@ def _held(seats: Seats, row: UserRow) -> SeatType:
     return held or seats.types.default
 
 
-def _waiting_count(session: Session, org_id: str) -> Callable[[str], int]:
+def _waiting_count(session: Session, org_id: str, seated: str) -> Callable[[str], int]:
     """For the seat events: the active users waiting for a type as flushed at the claim,
-    counted only when an event is written (the seat domain does not read users). No
-    autoflush: the user being seated may not be complete yet."""
+    counted only when an event is written (the seat domain does not read users), leaving out
+    the user `seated` now, who no longer waits whatever its row says yet. No autoflush: that
+    user may not be complete yet."""
     def count(key: str) -> int:
         with session.no_autoflush:
             return session.scalar(select(func.count()).select_from(UserRow).where(
-                UserRow.org_id == org_id, UserRow.active.is_(True),
+                UserRow.org_id == org_id, UserRow.active.is_(True), UserRow.id != seated,
                 UserRow.waiting_seat_type_key == key)) or 0
     return count
 
@@ -152,7 +153,7 @@ def seat_user(
     if not row.active:
         seating.claim_seat(session, pool, seats.types, choice.seat_type, actor=actor,
                            subject=subject, now=now, subject_name=name,
-                           waiting=_waiting_count(session, pool.org_id))
+                           waiting=_waiting_count(session, pool.org_id, row.id))
         row.seat_type_key = choice.seat_type.key
         _stop_waiting(row)
         return
@@ -187,7 +188,7 @@ def _settle(session: Session, seats: Seats, row: UserRow, target: SeatType, *, r
     if target.free > 0 or refuse:
         seating.move_seat(session, seats.pool, seats.types, held, target, actor=actor,
                           subject=subject, now=now, subject_name=name or row.user_name,
-                          waiting=_waiting_count(session, seats.pool.org_id))
+                          waiting=_waiting_count(session, seats.pool.org_id, row.id))
         row.seat_type_key = target.key
         _stop_waiting(row)
         promote(session, seats, actor=actor, now=now)
@@ -217,10 +218,9 @@ def promote(session: Session, seats: Seats, *, actor: str, now: datetime) -> Non
             return
         held = _held(seats, row)
         _stop_waiting(row)
-        session.flush()  # the seat events count who still waits: not this user
         seating.move_seat(session, seats.pool, seats.types, held, target, actor=actor,
                           subject=f"user:{row.id}", now=now, subject_name=row.user_name,
-                          waiting=_waiting_count(session, seats.pool.org_id))
+                          waiting=_waiting_count(session, seats.pool.org_id, row.id))
         row.seat_type_key = target.key
         _touch(row, now)
         session.flush()
