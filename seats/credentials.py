@@ -173,15 +173,17 @@ class LiveClient:
     name: str
 
 
+_LIVE_CLIENT = select(OAuthClientRow.org_id, OAuthClientRow.name).where(
+    OAuthClientRow.id == bindparam("client_id"), OAuthClientRow.revoked_at.is_(None)
+)
+"""Built once, like _LIVE_TOKEN: every request made with an access token runs it."""
+
+
 def live_client(session: Session, client_id: str) -> LiveClient | None:
     """The client unless it is revoked. Asked on every request made with one of its access
-    tokens (a primary-key lookup), so that revoking a client cuts off the tokens it already
-    holds at once, not when they expire."""
-    row = session.execute(
-        select(OAuthClientRow.org_id, OAuthClientRow.name).where(
-            OAuthClientRow.id == client_id, OAuthClientRow.revoked_at.is_(None)
-        )
-    ).first()
+    tokens (a primary-key lookup, as Core like `token_by_secret`), so that revoking a client
+    cuts off the tokens it already holds at once, not when they expire."""
+    row = session.connection().execute(_LIVE_CLIENT, {"client_id": client_id}).first()
     return None if row is None else LiveClient(row.org_id, row.name)
 
 
