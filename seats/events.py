@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Exists, func, select
 from sqlalchemy.orm import Session
 
-from seats import forecast, seat_types
+from seats import audit, forecast, seat_types
 from seats.models import (
     AlertSettings,
     AuditEvent,
@@ -143,6 +143,23 @@ def alert_settings_for_update(session: Session, org_id: str) -> AlertSettings:
         settings = AlertSettings(org_id=org_id, threshold_percent=DEFAULT_THRESHOLD_PERCENT)
         session.add(settings)
     return settings
+
+
+def change_alert_settings(session: Session, settings: AlertSettings, *, threshold_percent: int,
+                          webhook_url: str | None, webhook_secret: str | None, actor: str,
+                          now: datetime) -> None:
+    """Audited before → after, the secret only as "replaced" (a secret never goes into the
+    log); a save that changes nothing writes no entry, like the pool-full policy's.
+    `settings` comes from alert_settings_for_update, under the pool lock."""
+    wanted = (threshold_percent, webhook_url, webhook_secret)
+    if wanted == (settings.threshold_percent, settings.webhook_url, settings.webhook_secret):
+        return
+    secret_note = "; webhook secret replaced" if webhook_secret != settings.webhook_secret else ""
+    detail = (f"threshold {settings.threshold_percent}% → {threshold_percent}%; "
+              f"webhook {settings.webhook_url or 'none'} → {webhook_url or 'none'}{secret_note}")
+    settings.threshold_percent, settings.webhook_url, settings.webhook_secret = wanted
+    audit.record_change(session, settings.org_id, action="alerts.changed", actor=actor,
+                        subject=None, now=now, detail=detail)
 
 
 def _refused_after(org_id: Any, since: Any) -> tuple[ColumnElement[bool], ...]:

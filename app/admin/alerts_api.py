@@ -25,7 +25,7 @@ from app.admin.schemas import load
 from app.context import current_db, current_settings
 from app.delivery import IpAddress, is_public
 from app.roles import MANAGERS, require_role
-from seats import audit, events
+from seats import events
 from seats.clock import utcnow
 from seats.models import AlertSettings
 
@@ -110,14 +110,6 @@ def _view(settings: AlertSettings | None) -> dict[str, Any]:
     return AlertSettingsSchema().dump(view)
 
 
-def _change(settings: AlertSettings, threshold: int, url: str | None, secret: str | None) -> str:
-    """The audit detail: the settings before and after, and only whether the secret changed
-    (a secret never goes into the log)."""
-    secret_note = "; webhook secret replaced" if secret != settings.webhook_secret else ""
-    return (f"threshold {settings.threshold_percent}% → {threshold}%; "
-            f"webhook {settings.webhook_url or 'none'} → {url or 'none'}{secret_note}")
-
-
 def get_alerts() -> Response:
     """Every role reads the settings; nobody reads the secret back.
     ---
@@ -163,11 +155,8 @@ def put_alerts() -> Response:
         if wanted["webhook_url"] is not None and secret is None:
             message = "A webhook_url needs a webhook_secret to sign its deliveries."
             raise Problem(400, INVALID, message, errors={"webhook_secret": [message]})
-        detail = _change(settings, wanted["threshold_percent"], wanted["webhook_url"], secret)
-        settings.threshold_percent = wanted["threshold_percent"]
-        settings.webhook_url = wanted["webhook_url"]
-        settings.webhook_secret = secret
-        audit.record_change(session, g.org_id, action="alerts.changed", actor=g.actor,
-                            subject=None, now=utcnow(), detail=detail)
+        events.change_alert_settings(
+            session, settings, threshold_percent=wanted["threshold_percent"],
+            webhook_url=wanted["webhook_url"], webhook_secret=secret, actor=g.actor, now=utcnow())
         view = _view(settings)
     return json_response(view)

@@ -82,6 +82,15 @@ def test_204_alert_changes_are_audited_without_the_secret(owner: Admin) -> None:
     assert secret not in str(_entries(owner))
 
 
+def test_204_saving_the_same_alert_settings_again_writes_no_second_entry(owner: Admin) -> None:
+    """204: an entry says what changed; a repeated PUT changes nothing."""
+    body = {"threshold_percent": 75, "webhook_url": None}
+    assert owner.put("/alerts", body).status_code == 200
+    assert owner.put("/alerts", body).status_code == 200
+    (entry,) = _entries(owner, action="alerts.changed")
+    assert entry["detail"] == "threshold 90% → 75%; webhook none → none"
+
+
 def test_204_a_refused_settings_change_writes_no_entry(owner: Admin) -> None:
     """204: nothing changed, nothing audited."""
     bad = {"threshold_percent": 90, "webhook_url": "https://hooks.example.com/seats"}
