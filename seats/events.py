@@ -282,13 +282,7 @@ def renewal_upcoming(session: Session, org_id: str, now: datetime) -> bool:
 def forecast_candidates(session: Session, now: datetime) -> list[str]:
     """Orgs with a free seat whose assigned seats changed within the forecast's longest
     window: without a change there is no rate, and a full pool was told by seats.exhausted."""
-    changed = (
-        select(AuditEvent.id)
-        .where(AuditEvent.org_id == SeatPool.org_id,
-               AuditEvent.at > now - timedelta(days=max(forecast.WINDOWS_DAYS)),
-               AuditEvent.assigned_after != AuditEvent.assigned_before)
-        .exists()
-    )
+    changed = select(AuditEvent.id).where(*forecast.seat_changes(SeatPool.org_id, now)).exists()
     return list(session.scalars(select(SeatPool.org_id).where(
         SeatPool.assigned < SeatPool.total, changed, ~_forecast_sent_today(SeatPool.org_id, now))))
 

@@ -13,8 +13,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from seats.audit import SeatCounts
@@ -88,15 +89,21 @@ def project(history: Iterable[Change], counts: SeatCounts, org_created: datetime
     return Forecast(counts, tuple(trends))
 
 
+def seat_changes(org_id: Any, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Audit entries of the longest window that changed `assigned` (refusals and purchases
+    leave it as it was): the forecast's history, and the sweep's test of whether an org has
+    any (`org_id` may be a column, for a correlated subquery)."""
+    return (AuditEvent.org_id == org_id, AuditEvent.at > now - timedelta(days=max(WINDOWS_DAYS)),
+            AuditEvent.assigned_after != AuditEvent.assigned_before)
+
+
 def history(session: Session, org_id: str, now: datetime) -> Iterator[Change]:
-    """The seat-changing audit entries of the longest window, streamed (a busy org's 90
-    days can be long); refusals and purchases leave `assigned` as it was and are skipped."""
+    """The seat-changing audit entries up to `now`, streamed (a busy org's 90 days can be
+    long)."""
     delta = AuditEvent.assigned_after - AuditEvent.assigned_before
     rows = session.execute(
         select(AuditEvent.at, delta)
-        .where(AuditEvent.org_id == org_id,
-               AuditEvent.at > now - timedelta(days=max(WINDOWS_DAYS)), AuditEvent.at <= now,
-               delta != 0)
+        .where(*seat_changes(org_id, now), AuditEvent.at <= now)
         .execution_options(yield_per=1000)
     )
     return (Change(at, int(d)) for at, d in rows)
