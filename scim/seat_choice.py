@@ -13,7 +13,7 @@ removed) never fails: the user keeps the seat held and waits for the wanted type
 users are moved oldest first as soon as a seat of their type is free."""
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -53,12 +53,17 @@ def load(session: Session, pool: LockedPool) -> Seats:
     types = seat_types.locked_types(session, pool)
     if not types.several:
         return Seats(pool, types, {})
+    return Seats(pool, types, mapped_types(session, pool.org_id, types))
+
+
+def mapped_types(session: Session, org_id: str, types: SeatTypes) -> dict[str, SeatType]:
+    """Group id -> the seat type its members hold, of the org's `types`."""
     rows = session.execute(
         select(SeatTypeMapping.group_id, SeatTypeMapping.seat_type_id).where(
-            SeatTypeMapping.org_id == pool.org_id
+            SeatTypeMapping.org_id == org_id
         )
     )
-    return Seats(pool, types, {row.group_id: types.by_id(row.seat_type_id) for row in rows})
+    return {row.group_id: types.by_id(row.seat_type_id) for row in rows}
 
 
 def several_types(session: Session, org_id: str) -> bool:
@@ -230,23 +235,30 @@ def resettle(session: Session, seats: Seats, user_ids: Collection[str], *, actor
              now: datetime) -> None:
     """After a group or mapping change: each seated user among `user_ids` moves to, or
     waits for, the type it now wants. Never refuses. Users are locked in id order."""
-    org_id = seats.pool.org_id
+    for row, group_ids in seated_with_groups(session, seats.pool.org_id, user_ids, lock=True):
+        before = (row.seat_type_key, row.waiting_seat_type_key)
+        choice = wanted(seats, row.data, group_ids)
+        _settle(session, seats, row, choice.seat_type, refuse=False, actor=actor,
+                subject=f"user:{row.id}", now=now)
+        if (row.seat_type_key, row.waiting_seat_type_key) != before:
+            _touch(row, now)
+
+
+def seated_with_groups(session: Session, org_id: str, user_ids: Collection[str], *,
+                       lock: bool) -> Iterator[tuple[UserRow, set[str]]]:
+    """The active users among `user_ids`, each with the ids of the groups it is in (nested
+    included), in id order, a chunk of rows at a time; `lock` takes their row locks (a
+    resettle), without it they are read as they are (a preview)."""
     for chunk in chunks(sorted(user_ids)):
-        rows = session.scalars(
-            select(UserRow)
-            .where(UserRow.org_id == org_id, UserRow.id.in_(chunk), UserRow.active.is_(True))
-            .order_by(UserRow.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).all()
+        query = (select(UserRow)
+                 .where(UserRow.org_id == org_id, UserRow.id.in_(chunk), UserRow.active.is_(True))
+                 .order_by(UserRow.id))
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        rows = session.scalars(query).all()
         reach = groups_of(session, org_id, [row.id for row in rows])
         for row in rows:
-            before = (row.seat_type_key, row.waiting_seat_type_key)
-            choice = wanted(seats, row.data, {ref.id for ref in reach.get(row.id, [])})
-            _settle(session, seats, row, choice.seat_type, refuse=False, actor=actor,
-                    subject=f"user:{row.id}", now=now)
-            if (row.seat_type_key, row.waiting_seat_type_key) != before:
-                _touch(row, now)
+            yield row, {ref.id for ref in reach.get(row.id, [])}
 
 
 def _touch(row: UserRow, now: datetime) -> None:

@@ -10,11 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scim.memberships import chunks, groups_of
-from scim.seat_choice import member_users, wanted_by
-from scim.tables import GroupRow, SeatTypeMapping, UserRow
+from scim.seat_choice import mapped_types, member_users, seated_with_groups, wanted_by
+from scim.tables import GroupRow, SeatTypeMapping
 from seats import seat_types
-from seats.errors import UnknownSeatType
 from seats.models import SeatType
 from seats.seat_types import SeatTypes
 
@@ -73,36 +71,24 @@ class MappingPreview:
         return all(a.short == 0 for a in self.arrivals)
 
 
-def _mapped(session: Session, org_id: str, types: SeatTypes) -> dict[str, SeatType]:
-    rows = session.execute(select(SeatTypeMapping.group_id, SeatTypeMapping.seat_type_id)
-                           .where(SeatTypeMapping.org_id == org_id))
-    return {row.group_id: types.by_id(row.seat_type_id) for row in rows}
-
-
 def preview_mapping(session: Session, org_id: str, group_id: str,
                     key: str | None) -> MappingPreview:
     """What mapping the group to `key` (None: removing its mapping) would do to the seated
     users in its reach: who would change type, and whether each type has the seats."""
     types = SeatTypes(seat_types.list_types(session, org_id))
-    mapped = _mapped(session, org_id, types)
+    mapped = mapped_types(session, org_id, types)
     mapped.pop(group_id, None)
     if key is not None:
-        target = types.by_key(key)
-        if target is None:
-            raise UnknownSeatType(key)
-        mapped[group_id] = target
+        mapped[group_id] = seat_types.by_key_or_refuse(types, key)
     arriving: Counter[str] = Counter()
     leaving: Counter[str] = Counter()
-    for chunk in chunks(sorted(member_users(session, org_id, group_id))):
-        rows = session.scalars(select(UserRow).where(
-            UserRow.org_id == org_id, UserRow.id.in_(chunk), UserRow.active.is_(True))).all()
-        reach = groups_of(session, org_id, [row.id for row in rows])
-        for row in rows:
-            choice = wanted_by(types, mapped, row.data, {ref.id for ref in reach.get(row.id, [])})
-            held = row.seat_type_key or types.default.key
-            if choice.seat_type.key != held:
-                arriving[choice.seat_type.key] += 1
-                leaving[held] += 1
+    members = member_users(session, org_id, group_id)
+    for row, group_ids in seated_with_groups(session, org_id, members, lock=False):
+        choice = wanted_by(types, mapped, row.data, group_ids)
+        held = row.seat_type_key or types.default.key
+        if choice.seat_type.key != held:
+            arriving[choice.seat_type.key] += 1
+            leaving[held] += 1
     arrivals = [Arrivals(t.key, arriving[t.key], t.free + leaving[t.key])
                 for t in types.rows if arriving[t.key]]
     return MappingPreview(moving=sum(arriving.values()), arrivals=arrivals)
