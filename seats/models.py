@@ -259,9 +259,6 @@ class Invoice(Base):
     __table_args__ = (
         UniqueConstraint("org_id", "seq", name="uq_invoices_org_seq"),
         UniqueConstraint("quote_id", name="uq_invoices_quote_id"),
-        # The automatic top-up's cap counts this term's invoices it issued (seats.pool_full),
-        # under the seat lock, on every claim of a full type.
-        Index("ix_invoices_org_issuer_time", "org_id", "issued_by", "issued_at"),
         CheckConstraint("total_minor >= 0", name="total_not_negative"),
     )
 

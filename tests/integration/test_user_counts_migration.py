@@ -73,18 +73,17 @@ def test_migration_downgrades_and_upgrades_again(url_at_0009: str) -> None:
     assert _counts(url_at_0009) == {"acme-id": 2}
 
 
-def test_0011_swaps_the_indexes_and_its_downgrade_swaps_them_back(url_at_0009: str) -> None:
-    def indexes(table: str) -> set[str]:
+def test_0011_drops_the_narrow_active_index_and_its_downgrade_restores_it(
+        url_at_0009: str) -> None:
+    def indexes() -> set[str]:
         engine = create_engine(url_at_0009)
         try:
-            return {index["name"] for index in inspect(engine).get_indexes(table)}
+            return {index["name"] for index in inspect(engine).get_indexes("scim_users")}
         finally:
             engine.dispose()
 
     upgrade(url_at_0009, "0011")
-    assert "ix_scim_users_org_active" not in indexes("scim_users")
-    assert "ix_scim_users_org_idle" in indexes("scim_users")
-    assert "ix_invoices_org_issuer_time" in indexes("invoices")
+    assert "ix_scim_users_org_active" not in indexes()
+    assert "ix_scim_users_org_idle" in indexes()
     downgrade(url_at_0009, "0010")
-    assert "ix_scim_users_org_active" in indexes("scim_users")
-    assert "ix_invoices_org_issuer_time" not in indexes("invoices")
+    assert "ix_scim_users_org_active" in indexes()
